@@ -1,0 +1,18 @@
+#!/bin/sh
+# Installs the Debian packages the tests need, when they are missing:
+# Pango for WeasyPrint, fonts for every script the reports show, Chromium for
+# the browser tests. Needs root (as on CI) or passwordless sudo.
+set -eu
+
+need=""
+for pkg in libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fonts-noto-core \
+    fonts-noto-cjk chromium; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" \
+    || need="$need $pkg"
+done
+[ -z "$need" ] && exit 0
+
+if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo -n"; fi
+echo "installing system packages:$need" >&2
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $need >/dev/null
