@@ -96,7 +96,9 @@ def read_snapshot(path: Path) -> Snapshot:
         blobs = _read_members(archive, path)
     manifest = _parse_manifest(blobs.pop(MANIFEST, None), path)
     entries = _verified_entries(blobs, manifest, path)
-    return Snapshot(manifest=manifest, entries=entries, sha256=_sha256(data), path=str(path))
+    return Snapshot(
+        manifest=manifest, entries=entries, sha256=_sha256(data), path=str(path)
+    )
 
 
 def _read_members(archive: zipfile.ZipFile, path: Path) -> dict[str, bytes]:

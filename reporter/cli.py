@@ -1,0 +1,226 @@
+"""The command line: parses options, reads secrets from the environment, wires stages.
+
+Report paths go to stdout; progress, warnings and errors go to stderr. Every
+error this tool raises on purpose is caught here once and printed as one line.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn
+
+from reporter import __version__
+from reporter.collect import CollectConfig
+from reporter.errors import ConfigError, ReporterError
+from reporter.pipeline import (
+    ALL_FORMATS,
+    Tokens,
+    collect_to_file,
+    report_from_file,
+    run_demo,
+)
+
+CLOUDFLARE_TOKEN_ENV = "CLOUDFLARE_API_TOKEN"  # noqa: S105 (a variable name)
+OKTA_TOKEN_ENV = "OKTA_API_TOKEN"  # noqa: S105 (a variable name)
+DEFAULT_CLOUDFLARE_URL = "https://api.cloudflare.com/client/v4"
+
+app = typer.Typer(
+    name="cf-scim-audit",
+    no_args_is_help=True,
+    add_completion=False,
+    help="Audit a Cloudflare account's move off SCIM v1 virtual groups.",
+)
+_stderr = Console(stderr=True)
+T = TypeVar("T")
+
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")]
+Verbose = Annotated[
+    bool, typer.Option("--verbose", "-v", help="Log every HTTP exchange to stderr.")
+]
+
+
+def _configure_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+def _run(action: Callable[[], T]) -> T:
+    """Run ``action``; turn a ReporterError into one stderr line and its exit code."""
+    try:
+        return action()
+    except ReporterError as exc:
+        _stderr.print(f"error: {exc}", markup=False, highlight=False)
+        raise typer.Exit(exc.exit_code) from None
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator[Callable[[str, int], None] | None]:
+    """A progress display on stderr, off with --quiet or when stderr is no TTY."""
+    if not enabled or not sys.stderr.isatty():
+        yield None
+        return
+    tasks: dict[str, int] = {}
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TextColumn("{task.completed}"),
+    )
+    with Progress(*columns, console=_stderr, transient=True) as bar:
+
+        def update(entry: str, count: int) -> None:
+            if entry not in tasks:
+                tasks[entry] = bar.add_task(entry, total=None)
+            bar.update(tasks[entry], completed=count)
+
+        yield update
+
+
+def _secret(name: str, needed_for: str) -> str:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        raise ConfigError(
+            f"{name} is not set",
+            hint=f"export {name} with a token that has {needed_for}",
+        )
+    return value
+
+
+def _formats(value: str) -> list[str]:
+    formats = [f.strip().lower() for f in value.split(",") if f.strip()]
+    unknown = [f for f in formats if f not in ALL_FORMATS]
+    if not formats or unknown:
+        raise ConfigError(
+            f"unknown report format {', '.join(unknown) or value!r}",
+            hint=f"--format takes a comma-separated list of {', '.join(ALL_FORMATS)}",
+        )
+    return formats
+
+
+def _print_paths(paths: list[Path]) -> None:
+    for path in paths:
+        typer.echo(str(path))
+
+
+@app.command()
+def collect(
+    account: Annotated[
+        str, typer.Option(help="Cloudflare account id (32 hex characters).")
+    ],
+    out: Annotated[Path, typer.Option(help="Snapshot file to write.")],
+    cloudflare_url: Annotated[
+        str, typer.Option(help="Cloudflare API base URL.")
+    ] = DEFAULT_CLOUDFLARE_URL,
+    okta_url: Annotated[
+        str | None,
+        typer.Option(help="Okta org URL, e.g. https://example.okta.com."),
+    ] = None,
+    okta_v1_app: Annotated[
+        str | None, typer.Option(help="Okta id of the legacy v1 SCIM app.")
+    ] = None,
+    okta_v2_app: Annotated[
+        str | None, typer.Option(help="Okta id of the 'Cloudflare Dashboard' app.")
+    ] = None,
+    quiet: Quiet = False,
+    verbose: Verbose = False,
+) -> None:
+    """Snapshot Cloudflare (and Okta) into one evidence file.
+
+    Tokens come from CLOUDFLARE_API_TOKEN and OKTA_API_TOKEN.
+    """
+    _configure_logging(verbose)
+
+    def action() -> list[Path]:
+        if okta_url and not (okta_v1_app and okta_v2_app):
+            raise ConfigError(
+                "--okta-url needs the ids of both Cloudflare apps in Okta",
+                hint="pass --okta-v1-app and --okta-v2-app (Okta admin > Applications)",
+            )
+        tokens = Tokens(
+            cloudflare=_secret(CLOUDFLARE_TOKEN_ENV, "Account Settings Read"),
+            okta=_secret(OKTA_TOKEN_ENV, "read-only admin rights")
+            if okta_url
+            else None,
+        )
+        config = CollectConfig(
+            account_id=account,
+            cloudflare_url=cloudflare_url,
+            okta_url=okta_url,
+            okta_v1_app_id=okta_v1_app or "",
+            okta_v2_app_id=okta_v2_app or "",
+        )
+        with _progress(not quiet) as progress:
+            snapshot = collect_to_file(config, tokens, out, progress=progress)
+        return [Path(snapshot.path or out)]
+
+    _print_paths(_run(action))
+
+
+@app.command()
+def report(
+    snapshot: Annotated[Path, typer.Argument(help="Snapshot written by 'collect'.")],
+    out: Annotated[Path, typer.Option(help="Directory for the reports.")],
+    format: Annotated[
+        str, typer.Option("--format", help="Comma-separated: html,pdf,xlsx.")
+    ] = ",".join(ALL_FORMATS),
+    verbose: Verbose = False,
+) -> None:
+    """Analyse a snapshot offline and write the readiness reports."""
+    _configure_logging(verbose)
+    _print_paths(_run(lambda: report_from_file(snapshot, _formats(format), out)))
+
+
+@app.command()
+def demo(
+    out: Annotated[
+        Path, typer.Option(help="Directory for snapshot and reports.")
+    ] = Path("demo-output"),
+    seed: Annotated[int, typer.Option(help="Seed of the demo organization.")] = 2026,
+    size: Annotated[int, typer.Option(min=5, help="Number of members.")] = 60,
+    quiet: Quiet = False,
+    verbose: Verbose = False,
+) -> None:
+    """Run the whole pipeline over HTTP against a local emulator of the demo org."""
+    _configure_logging(verbose)
+
+    def action() -> list[Path]:
+        with _progress(not quiet) as progress:
+            snapshot, reports = run_demo(out, seed=seed, size=size, progress=progress)
+        _stderr.print(f"snapshot: {snapshot}", markup=False, highlight=False)
+        return reports
+
+    _print_paths(_run(action))
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"cf-scim-audit {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show version."
+        ),
+    ] = False,
+) -> None:
+    """Audit a Cloudflare account's move off SCIM v1 virtual groups."""
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
