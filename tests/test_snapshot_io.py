@@ -107,7 +107,7 @@ def test_unlisted_entry_is_rejected(tmp_path: Path) -> None:
     write_snapshot(_snapshot(), path)
     _rewrite(path, {"cloudflare/extra.json": b"{}"})
 
-    with pytest.raises(SnapshotError, match="cloudflare/extra.json"):
+    with pytest.raises(SnapshotError, match=r"cloudflare/extra\.json"):
         read_snapshot(path)
 
 
@@ -148,7 +148,7 @@ def test_newer_format_is_rejected(tmp_path: Path) -> None:
 
 def test_missing_file_names_the_path(tmp_path: Path) -> None:
     """Reading a snapshot that does not exist names the path."""
-    with pytest.raises(SnapshotError, match="nope.zip"):
+    with pytest.raises(SnapshotError, match=r"nope\.zip"):
         read_snapshot(tmp_path / "nope.zip")
 
 
