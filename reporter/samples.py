@@ -1,0 +1,46 @@
+"""Regenerate ``sample_reports/``: the demo's snapshot and the reports made from it.
+
+Run as ``python -m reporter.samples DIR`` (``make samples``). The snapshot is
+collected over HTTP from the emulator with a fixed clock, and the reports are
+rendered from the written snapshot, exactly as ``report`` would.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from reporter.pipeline import run_demo
+
+SAMPLE_SEED = 2026
+SAMPLE_SIZE = 60
+# Samples must not change with the day they were made.
+SAMPLE_TIME = datetime(2026, 6, 1, 9, 0, 0, tzinfo=UTC)
+
+
+def sample_clock() -> datetime:
+    """The fixed collection time of the committed samples."""
+    return SAMPLE_TIME
+
+
+def regenerate(out_dir: Path) -> list[Path]:
+    """Write the sample snapshot and reports into ``out_dir``; return their paths."""
+    snapshot, reports = run_demo(
+        out_dir, seed=SAMPLE_SEED, size=SAMPLE_SIZE, clock=sample_clock
+    )
+    return [snapshot, *reports]
+
+
+def main(argv: list[str]) -> int:
+    """Entry point for ``python -m reporter.samples DIR``."""
+    if len(argv) != 1:
+        print("usage: python -m reporter.samples DIR", file=sys.stderr)
+        return 2
+    for path in regenerate(Path(argv[0])):
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
