@@ -27,8 +27,8 @@ system-deps:
 	sh scripts/install-system-deps.sh
 
 lint: $(VENV)/.dev-installed
-	$(BIN)/ruff check reporter tests benchmarks
-	$(BIN)/ruff format --check reporter tests benchmarks
+	$(BIN)/ruff check reporter tests
+	$(BIN)/ruff format --check reporter tests
 
 typecheck: $(VENV)/.dev-installed
 	$(BIN)/mypy
