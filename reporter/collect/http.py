@@ -1,0 +1,321 @@
+"""HTTP clients and the one request helper every collector goes through.
+
+The helper retries what is worth retrying, logs and records every exchange, and
+turns an answer it cannot use into a ``CollectError`` that names the URL.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import httpx
+import tenacity
+
+from reporter import __version__
+from reporter.errors import CollectError, ConfigError
+from reporter.snapshot.model import RequestRecord
+
+log = logging.getLogger(__name__)
+
+USER_AGENT = f"cf-scim-audit/{__version__}"
+JSON_TYPES = frozenset({"application/json", "application/scim+json"})
+MAX_ATTEMPTS = 4
+# cloudflare-api.md §4: a 429 blocks calls for up to the 5-minute window.
+MAX_WAIT_SECONDS = 300.0
+_BACKOFF = tenacity.wait_exponential_jitter(initial=1, max=30, jitter=1)
+_RETRIED_ERRORS = (
+    httpx.TimeoutException,
+    httpx.NetworkError,
+    httpx.RemoteProtocolError,
+)
+
+Params = Mapping[str, str | int]
+Progress = Callable[[str, int], None]
+Sleep = Callable[[float], None]
+
+
+def cloudflare_client(
+    base_url: str,
+    token: str,
+    *,
+    timeout: float = 30.0,
+    transport: httpx.BaseTransport | None = None,
+) -> httpx.Client:
+    """A client for the Cloudflare v4 API (dashboard SCIM included), Bearer auth."""
+    _require_token(token, "CLOUDFLARE_API_TOKEN")
+    return _client(base_url, f"Bearer {token}", timeout, transport)
+
+
+def okta_client(
+    base_url: str,
+    token: str,
+    *,
+    timeout: float = 30.0,
+    transport: httpx.BaseTransport | None = None,
+) -> httpx.Client:
+    """A client for the Okta Management API, ``SSWS`` token auth (idp-apis.md §2.1)."""
+    _require_token(token, "OKTA_API_TOKEN")
+    return _client(base_url, f"SSWS {token}", timeout, transport)
+
+
+def _require_token(token: str, variable: str) -> None:
+    if not token.strip():
+        raise ConfigError("the API token is empty", hint=f"set {variable}")
+
+
+def _client(
+    base_url: str,
+    authorization: str,
+    timeout: float,
+    transport: httpx.BaseTransport | None,
+) -> httpx.Client:
+    headers = {
+        "Authorization": authorization,
+        "User-Agent": USER_AGENT,
+        "Accept": "application/json, application/scim+json",
+    }
+    return httpx.Client(
+        base_url=base_url,
+        headers=headers,
+        timeout=httpx.Timeout(timeout),
+        transport=transport,
+    )
+
+
+class ApiError(CollectError):
+    """An API answered with an HTTP error; carries the API's own error code."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        url: str,
+        status: int,
+        code: str | None,
+        detail: str | None,
+    ) -> None:
+        super().__init__(message, url=url, status=status)
+        self.status: int = status
+        self.code = code
+        self.detail = detail
+
+
+class _RetryableStatus(Exception):
+    """A 429 or 5xx answer, raised so tenacity retries it."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        super().__init__(response.status_code)
+        self.response = response
+
+
+class ApiSession:
+    """Sends GETs through one client: retried, logged, and recorded per exchange.
+
+    ``records`` may be shared between sessions so one manifest lists every
+    exchange in order. ``sleep`` is injectable so tests never wait.
+    """
+
+    def __init__(
+        self,
+        client: httpx.Client,
+        *,
+        records: list[RequestRecord] | None = None,
+        sleep: Sleep = time.sleep,
+        progress: Progress | None = None,
+        max_attempts: int = MAX_ATTEMPTS,
+    ) -> None:
+        self.client = client
+        self.records: list[RequestRecord] = [] if records is None else records
+        self._sleep = sleep
+        self._progress = progress
+        self._max_attempts = max_attempts
+
+    def get_json(
+        self, url: str, *, entry: str, page: int = 1, params: Params | None = None
+    ) -> tuple[Any, httpx.Response]:
+        """GET ``url`` and return its parsed JSON body with the response."""
+        response = self.get(url, entry=entry, page=page, params=params)
+        return json_body(response), response
+
+    def get(
+        self, url: str, *, entry: str, page: int = 1, params: Params | None = None
+    ) -> httpx.Response:
+        """GET ``url``; raise ApiError for an HTTP error left after the retries."""
+        request = self.client.build_request("GET", url, params=params)
+        retrying = tenacity.Retrying(
+            stop=tenacity.stop_after_attempt(self._max_attempts),
+            wait=_retry_wait,
+            retry=tenacity.retry_if_exception_type(
+                (_RetryableStatus, *_RETRIED_ERRORS)
+            ),
+            sleep=self._sleep,
+            before_sleep=_log_retry,
+            reraise=True,
+        )
+        try:
+            response = retrying(self._send, request, entry, page)
+        except _RetryableStatus as exc:
+            response = exc.response
+        except httpx.TransportError as exc:
+            raise CollectError(
+                f"GET {request.url} failed after {self._max_attempts} attempts: "
+                f"{type(exc).__name__}",
+                url=str(request.url),
+                hint="check the network and the API base URL",
+            ) from exc
+        if response.is_error:
+            retried = response.status_code == 429 or response.is_server_error
+            raise api_error(response, self._max_attempts if retried else 1)
+        if self._progress is not None:
+            self._progress(entry, page)
+        return response
+
+    def _send(self, request: httpx.Request, entry: str, page: int) -> httpx.Response:
+        started = time.perf_counter()
+        try:
+            response = self.client.send(request)
+        except httpx.TransportError:
+            self._record(request, None, started, entry, page)
+            raise
+        self._record(request, response.status_code, started, entry, page)
+        if response.status_code == 429 or response.is_server_error:
+            raise _RetryableStatus(response)
+        return response
+
+    def _record(
+        self,
+        request: httpx.Request,
+        status: int | None,
+        started: float,
+        entry: str,
+        page: int,
+    ) -> None:
+        elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
+        # Path and query only: the host is in the manifest's sources.
+        path = request.url.raw_path.decode("ascii")
+        log.info("GET %s %s %.1f ms", path, status or "no answer", elapsed_ms)
+        self.records.append(
+            RequestRecord(
+                method=request.method,
+                path=path,
+                status=status,
+                elapsed_ms=elapsed_ms,
+                entry=entry,
+                page=page,
+            )
+        )
+
+
+def _retry_wait(state: tenacity.RetryCallState) -> float:
+    """Seconds the API asked us to wait, else exponential backoff with jitter."""
+    outcome = state.outcome
+    error = outcome.exception() if outcome is not None else None
+    if isinstance(error, _RetryableStatus):
+        asked = _asked_wait(error.response)
+        if asked is not None:
+            return min(asked, MAX_WAIT_SECONDS)
+    return float(_BACKOFF(state))
+
+
+def _asked_wait(response: httpx.Response) -> float | None:
+    """``retry-after`` seconds (Cloudflare), else Okta's reset minus the Date header.
+
+    Okta's reset is compared with the response's Date, not the local clock
+    (idp-apis.md §2.3).
+    """
+    retry_after = response.headers.get("retry-after", "").strip()
+    if retry_after.isdigit():
+        return float(retry_after)
+    reset = response.headers.get("x-rate-limit-reset", "").strip()
+    date = response.headers.get("date")
+    if not (reset.isdigit() and date):
+        return None
+    try:
+        now = parsedate_to_datetime(date).timestamp()
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, int(reset) - now)
+
+
+def _log_retry(state: tenacity.RetryCallState) -> None:
+    outcome = state.outcome
+    error = outcome.exception() if outcome is not None else None
+    what = (
+        f"HTTP {error.response.status_code}"
+        if isinstance(error, _RetryableStatus)
+        else type(error).__name__
+    )
+    wait = state.next_action.sleep if state.next_action else 0.0
+    log.warning("%s; retry %d in %.1f s", what, state.attempt_number, wait)
+
+
+def json_body(response: httpx.Response) -> Any:
+    """The JSON body of ``response``; a CollectError when it is not JSON."""
+    content_type = _content_type(response)
+    url = str(response.request.url)
+    if content_type not in JSON_TYPES:
+        raise CollectError(
+            f"GET {url} answered HTTP {response.status_code} with "
+            f"{content_type or 'no content type'}, not JSON",
+            url=url,
+            status=response.status_code,
+            hint="check the API base URL; a proxy or an edge page may have answered",
+        )
+    try:
+        return response.json()
+    except ValueError as exc:
+        raise CollectError(
+            f"GET {url} answered HTTP {response.status_code} with invalid JSON",
+            url=url,
+            status=response.status_code,
+        ) from exc
+
+
+def api_error(response: httpx.Response, attempts: int = 1) -> ApiError:
+    """An ApiError for an HTTP error answer, with the API's code when it gave one."""
+    code, detail = _error_details(_error_body(response))
+    status = response.status_code
+    url = str(response.request.url)
+    message = f"GET {url} answered HTTP {status}"
+    if code or detail:
+        message += f" ({', '.join(p for p in (code, detail) if p)})"
+    elif _content_type(response):
+        message += f" with {_content_type(response)}"
+    if attempts > 1:
+        message += f" after {attempts} attempts"
+    return ApiError(message, url=url, status=status, code=code, detail=detail)
+
+
+def _content_type(response: httpx.Response) -> str:
+    value: str = response.headers.get("content-type", "")
+    return value.partition(";")[0].strip().lower()
+
+
+def _error_body(response: httpx.Response) -> Any:
+    if _content_type(response) not in JSON_TYPES:
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _error_details(body: Any) -> tuple[str | None, str | None]:
+    """The (code, message) of a Cloudflare v4, Okta or SCIM (RFC 7644 §3.12) error."""
+    if not isinstance(body, dict):
+        return None, None
+    errors = body.get("errors")
+    if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+        first = errors[0]
+        return _text(first.get("code")), _text(first.get("message"))
+    if "errorCode" in body:
+        return _text(body["errorCode"]), _text(body.get("errorSummary"))
+    return _text(body.get("scimType")), _text(body.get("detail"))
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None or value == "" else str(value)

@@ -1,0 +1,246 @@
+"""Collect the Okta side: the two Cloudflare apps and what they provision.
+
+Okta errors are told apart by ``errorCode`` (idp-apis.md §2.3): an invalid
+token (E0000011) or an unknown app id (E0000007) ends the collection; a missing
+permission (E0000006) fails only the entry that needed it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from functools import partial
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from reporter.collect.evidence import Evidence, Fetched
+from reporter.collect.http import ApiError, ApiSession
+from reporter.collect.paging import okta_pages
+from reporter.errors import CollectError
+from reporter.snapshot import layout
+
+if TYPE_CHECKING:
+    from reporter.collect.interface import CollectConfig
+
+log = logging.getLogger(__name__)
+
+INVALID_TOKEN = "E0000011"  # noqa: S105 (an Okta error code)
+NOT_FOUND = "E0000007"
+# idp-apis.md §2.1: the scopes each read needs (an SSWS token has its admin's rights).
+APPS_HINT = "the Okta token needs okta.apps.read (a Read-Only Administrator's token)"
+PUSH_HINT = "Group Push mappings need okta.apps.read and okta.groups.read"
+GROUPS_HINT = (
+    "the Okta token needs okta.groups.read (a Read-Only Administrator's token)"
+)
+USERS_HINT = "the Okta token needs okta.users.read (a Read-Only Administrator's token)"
+# Group names of v1 virtual groups (idp-apis.md §2.2).
+VIRTUAL_GROUP_SEARCH = 'profile.name sw "CF-"'
+
+Json = dict[str, Any]
+
+
+def collect_okta(
+    session: ApiSession, evidence: Evidence, config: CollectConfig
+) -> None:
+    """Collect every Okta entry of the snapshot layout into ``evidence``."""
+    try:
+        _collect(session, evidence, config)
+    except ApiError as exc:
+        if exc.status == 401 or exc.code == INVALID_TOKEN:
+            raise CollectError(
+                f"Okta rejected the API token (HTTP {exc.status}, "
+                f"{exc.code or 'no error code'}: {exc.detail or 'no detail'})",
+                url=exc.url,
+                status=exc.status,
+                hint="set OKTA_API_TOKEN to a valid token of a Read-Only Administrator",
+            ) from exc
+        raise
+
+
+def _collect(session: ApiSession, evidence: Evidence, config: CollectConfig) -> None:
+    apps = {"v1": config.okta_v1_app_id or None, "v2": config.okta_v2_app_id or None}
+    app_ids = list(dict.fromkeys(i for i in apps.values() if i))
+    sizes = config.page_sizes
+
+    def per_app(suffix: str, entry: str, params: Json) -> Callable[[], Fetched]:
+        return partial(_per_app, session, config, app_ids, suffix, entry, params)
+
+    attempt = partial(evidence.attempt, tolerated=(403,))
+    attempt(layout.OKTA_APPS, partial(_apps, session, apps), hint=APPS_HINT)
+    attempt(
+        layout.OKTA_APP_USERS,
+        per_app(
+            "users",
+            layout.OKTA_APP_USERS,
+            {"expand": "user", "limit": sizes.okta_app_users},
+        ),
+        hint=APPS_HINT,
+    )
+    attempt(
+        layout.OKTA_APP_GROUPS,
+        per_app(
+            "groups",
+            layout.OKTA_APP_GROUPS,
+            {"expand": "group", "limit": sizes.okta_app_groups},
+        ),
+        hint=APPS_HINT,
+    )
+    mapped = attempt(
+        layout.OKTA_PUSH_MAPPINGS,
+        per_app(
+            "group-push/mappings",
+            layout.OKTA_PUSH_MAPPINGS,
+            {"limit": sizes.okta_push_mappings},
+        ),
+        hint=PUSH_HINT,
+    )
+    if mapped:
+        mappings = [
+            m for ms in evidence.entries[layout.OKTA_PUSH_MAPPINGS].values() for m in ms
+        ]
+        attempt(
+            layout.OKTA_GROUPS,
+            partial(_groups, session, config, mappings),
+            hint=GROUPS_HINT,
+        )
+        attempt(
+            layout.OKTA_GROUP_MEMBERS,
+            partial(_group_members, session, config, mappings),
+            hint=GROUPS_HINT,
+        )
+    else:
+        for entry in (layout.OKTA_GROUPS, layout.OKTA_GROUP_MEMBERS):
+            evidence.skip(entry, needs=layout.OKTA_PUSH_MAPPINGS, hint=PUSH_HINT)
+    attempt(layout.OKTA_USERS, partial(_users, session, config), hint=USERS_HINT)
+
+
+def _apps(session: ApiSession, apps: dict[str, str | None]) -> Fetched:
+    """Each configured app by id; an unknown id is a configuration error."""
+    found: dict[str, Json | None] = {}
+    for key, app_id in apps.items():
+        if app_id is None:
+            found[key] = None
+            continue
+        try:
+            body, _ = session.get_json(
+                f"/api/v1/apps/{quote(app_id, safe='')}", entry=layout.OKTA_APPS
+            )
+        except ApiError as exc:
+            if exc.status != 404 and exc.code != NOT_FOUND:
+                raise
+            raise CollectError(
+                f"Okta has no app with id {app_id!r} (the {key} app; {exc.code})",
+                url=exc.url,
+                status=exc.status,
+                hint=f"check --okta-{key}-app (the id in the app's Okta admin URL)",
+            ) from exc
+        found[key] = body
+    requested = sum(1 for a in found.values() if a is not None)
+    return Fetched(found, requested, requested)
+
+
+def _per_app(
+    session: ApiSession,
+    config: CollectConfig,
+    app_ids: list[str],
+    suffix: str,
+    entry: str,
+    params: Json,
+) -> Fetched:
+    """One list per app id; one failed list fails the entry."""
+    lists: dict[str, list[Json]] = {}
+    pages = 0
+    for app_id in app_ids:
+        fetched = okta_pages(
+            session,
+            f"/api/v1/apps/{quote(app_id, safe='')}/{suffix}",
+            entry=entry,
+            params=params,
+            max_pages=config.max_pages,
+        )
+        lists[app_id] = fetched.data
+        pages += fetched.pages
+    return Fetched(lists, pages, sum(len(v) for v in lists.values()))
+
+
+def _groups(
+    session: ApiSession, config: CollectConfig, mappings: list[Json]
+) -> Fetched:
+    """Every group a push mapping names, then every ``CF-`` group, once each."""
+    ids = _unique(
+        g for m in mappings for g in (m.get("sourceGroupId"), m.get("targetGroupId"))
+    )
+    groups: dict[str, Json] = {}
+    for group_id in ids:
+        group = _group(session, group_id)
+        if group is not None:
+            groups[group_id] = group
+    found = okta_pages(
+        session,
+        "/api/v1/groups",
+        entry=layout.OKTA_GROUPS,
+        params={"search": VIRTUAL_GROUP_SEARCH, "limit": config.page_sizes.okta_groups},
+        max_pages=config.max_pages,
+    )
+    for group in found.data:
+        groups.setdefault(str(group.get("id")), group)
+    listed = list(groups.values())
+    return Fetched(listed, len(ids) + found.pages, len(listed))
+
+
+def _group(session: ApiSession, group_id: str) -> Json | None:
+    """One group by id; None, with a warning, when Okta says it does not exist."""
+    try:
+        body, _ = session.get_json(
+            f"/api/v1/groups/{quote(group_id, safe='')}", entry=layout.OKTA_GROUPS
+        )
+    except ApiError as exc:
+        if exc.status != 404:
+            raise
+        # A mapping can outlive its group; the mapping still names the id.
+        log.warning("Okta group %s named by a push mapping does not exist", group_id)
+        return None
+    if not isinstance(body, dict):
+        raise CollectError(f"Okta group {group_id} is not an object", url=group_id)
+    return body
+
+
+def _group_members(
+    session: ApiSession, config: CollectConfig, mappings: list[Json]
+) -> Fetched:
+    """The users of each mapping's source group: who the push should send."""
+    members: dict[str, list[Json]] = {}
+    pages = 0
+    for group_id in _unique(m.get("sourceGroupId") for m in mappings):
+        try:
+            fetched = okta_pages(
+                session,
+                f"/api/v1/groups/{quote(group_id, safe='')}/users",
+                entry=layout.OKTA_GROUP_MEMBERS,
+                params={"limit": config.page_sizes.okta_group_members},
+                max_pages=config.max_pages,
+            )
+        except ApiError as exc:
+            if exc.status != 404:
+                raise
+            log.warning("Okta source group %s does not exist; no members", group_id)
+            continue
+        members[group_id] = fetched.data
+        pages += fetched.pages
+    return Fetched(members, pages, sum(len(v) for v in members.values()))
+
+
+def _users(session: ApiSession, config: CollectConfig) -> Fetched:
+    """Every user of every status: the plain list hides DEPROVISIONED (§2.2)."""
+    return okta_pages(
+        session,
+        "/api/v1/users",
+        entry=layout.OKTA_USERS,
+        params={"search": "status pr", "limit": config.page_sizes.okta_users},
+        max_pages=config.max_pages,
+    )
+
+
+def _unique(values: Iterable[Any]) -> list[str]:
+    """The distinct non-empty string values, in first-seen order."""
+    return list(dict.fromkeys(v for v in values if isinstance(v, str) and v))
