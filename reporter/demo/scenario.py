@@ -1,0 +1,94 @@
+"""What the analysis must find in the demo organization: the declared facts.
+
+The facts come from the generator's own decisions (its ``Ledger``), never
+from running an analyzer, so a test comparing the two checks the analyzer
+against the scenario's intent. The step statuses follow the rules of
+``docs/ARCHITECTURE.md`` for how the scenario is built; the reason for each
+is written beside it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from reporter.demo.generator import build_scenario
+
+
+@dataclass(frozen=True)
+class ScenarioFacts:
+    """The findings one demo organization must produce.
+
+    Emails are as Cloudflare stores them (the member's ``email``).
+    """
+
+    account_id: str
+    member_count: int
+    # member email -> sorted permission group names they would lose
+    members_at_risk: dict[str, tuple[str, ...]]
+    step_status: dict[int, str]
+    go: bool
+    # Cloudflare virtual group display name -> sorted member emails
+    virtual_groups_with_members: dict[str, tuple[str, ...]]
+    foreign_virtual_groups: tuple[str, ...]  # Okta group names, another account
+    unknown_role_groups: tuple[str, ...]  # Okta group names, role unknown
+    user_groups_without_policies: tuple[str, ...]
+    suspended_still_member: tuple[str, ...]  # Okta SUSPENDED, accepted member
+    deprovisioned_still_member: tuple[str, ...]  # Okta DEPROVISIONED, accepted
+    # members whose email key matches no Okta user of any status
+    not_in_idp: tuple[str, ...]
+    case_mismatch_emails: tuple[str, ...]  # Okta spells them in another case
+    hostile_member_email: str  # name holds markup and a formula prefix
+    pending_invites: tuple[str, ...]
+    errored_push_groups: tuple[str, ...]  # v2 push mappings in status ERROR
+
+
+# Why each step has its status, by the ARCHITECTURE.md rules:
+# 1 done: the "Cloudflare Dashboard" v2 app exists and is ACTIVE.
+# 2 in progress: v2 has users and groups, but members still served by the v1
+#   app alone are not v2 app users, and the v2 group "CF Network Engineers"
+#   starts with CF.
+# 3 in progress: the push of "CF Network Engineers" is in status ERROR.
+# 4 in progress: user groups have policies, but "Cloudflare-Billing" has none
+#   and no user group grants Billing or Super Administrator.
+# 5 in progress: some virtual group members are at risk, others are covered.
+# 6 not started: SCIM users are in cloudflare-v1- groups and the v1 push
+#   mappings to CF- groups of this account remain.
+_STEP_STATUS = {
+    1: "done",
+    2: "in progress",
+    3: "in progress",
+    4: "in progress",
+    5: "in progress",
+    6: "not started",
+}
+
+
+@cache
+def facts_for(seed: int = 2026, size: int = 60) -> ScenarioFacts:
+    """The declared facts of the demo organization for ``seed`` and ``size``."""
+    _, ledger = build_scenario(seed=seed, size=size)
+    members = {
+        name: tuple(sorted(emails)) for name, emails in ledger.virtual_members.items()
+    }
+    return ScenarioFacts(
+        account_id=ledger.account_id,
+        member_count=size,
+        members_at_risk=dict(sorted(ledger.at_risk.items())),
+        step_status=dict(_STEP_STATUS),
+        go=False,  # members are at risk
+        virtual_groups_with_members={k: v for k, v in members.items() if v},
+        foreign_virtual_groups=tuple(sorted(ledger.foreign_groups)),
+        unknown_role_groups=tuple(sorted(ledger.unknown_role_groups)),
+        user_groups_without_policies=tuple(sorted(ledger.groups_without_policies)),
+        suspended_still_member=tuple(sorted(ledger.suspended)),
+        deprovisioned_still_member=tuple(sorted(ledger.deprovisioned)),
+        not_in_idp=tuple(sorted(ledger.not_in_idp)),
+        case_mismatch_emails=tuple(sorted(ledger.case_mismatch)),
+        hostile_member_email=ledger.hostile_email,
+        pending_invites=tuple(sorted(ledger.pending)),
+        errored_push_groups=tuple(sorted(ledger.error_mappings)),
+    )
+
+
+EXPECTED: ScenarioFacts = facts_for(2026, 60)
