@@ -1,0 +1,293 @@
+"""The one report model every renderer reads, built from an ``Analysis``.
+
+HTML, PDF and XLSX all take a ``Report``, so the three formats cannot disagree
+about what the snapshot showed. Nothing here reads the wall clock: every date
+comes from the snapshot.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from reporter.analyze.model import (
+    SEVERITY_ORDER,
+    Analysis,
+    Finding,
+    Grant,
+    MemberAccess,
+    NotAssessed,
+    StepResult,
+    UserGroupSummary,
+    VirtualGroup,
+)
+from reporter.errors import RenderError
+
+REPORT_TITLE = "SCIM v1 virtual group migration readiness"
+
+
+@dataclass(frozen=True)
+class GrantRow:
+    """One grant as a report row."""
+
+    permission_group: str
+    permission_group_id: str | None
+    scope_kind: str
+    scope_label: str
+    access: str
+    source: str
+    source_name: str
+
+
+@dataclass(frozen=True)
+class MemberLink:
+    """A link from a finding to the member it concerns."""
+
+    member_id: str
+    anchor: str
+    label: str  # the member's email, or the id when the member is unknown
+
+
+@dataclass(frozen=True)
+class FindingLink:
+    """A link from a member to a finding about them."""
+
+    finding_id: str
+    anchor: str
+    severity: str
+    title: str
+
+
+@dataclass(frozen=True)
+class MemberRow:
+    """One member with every grant, group and finding that concerns them."""
+
+    member_id: str
+    anchor: str
+    email: str
+    name: str
+    status: str
+    two_factor: bool | None
+    idp_status: str | None
+    grants: tuple[GrantRow, ...]
+    virtual_groups: tuple[str, ...]
+    user_groups: tuple[str, ...]
+    would_lose: tuple[str, ...]  # permission groups held only through virtual groups
+    findings: tuple[FindingLink, ...]
+
+    @property
+    def at_risk(self) -> bool:
+        """Whether removing the virtual groups today would take access away."""
+        return bool(self.would_lose)
+
+
+@dataclass(frozen=True)
+class FindingRow:
+    """One finding with its anchor and links to the members it concerns."""
+
+    finding_id: str
+    anchor: str
+    check_id: str
+    severity: str
+    title: str
+    subject: str
+    detail: str
+    members: tuple[MemberLink, ...]
+
+
+@dataclass(frozen=True)
+class SeverityGroup:
+    """The findings of one severity; present for every severity, even at zero."""
+
+    severity: str
+    count: int
+    findings: tuple[FindingRow, ...]
+
+
+@dataclass(frozen=True)
+class StepRow:
+    """One migration step; ``status_class`` is the status as a CSS class."""
+
+    number: int
+    title: str
+    status: str
+    status_class: str
+    evidence: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class VerdictView:
+    """The go/no-go verdict for step 6 and the reasons it is not yet a go."""
+
+    go: bool
+    label: str
+    summary: str
+    blockers: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything the three reports show, in the order they show it."""
+
+    title: str
+    account_name: str
+    account_id: str
+    snapshot_time: datetime  # UTC, from the snapshot manifest
+    snapshot_time_text: str  # e.g. "2026-12-01 10:00:00 UTC"
+    tool_version: str
+    snapshot_sha256: str
+    verdict: VerdictView
+    steps: tuple[StepRow, ...]
+    finding_groups: tuple[SeverityGroup, ...]
+    finding_count: int
+    members: tuple[MemberRow, ...]
+    members_at_risk: tuple[MemberRow, ...]
+    virtual_groups: tuple[VirtualGroup, ...]  # of the audited account
+    foreign_virtual_groups: tuple[VirtualGroup, ...]  # naming another account
+    user_groups: tuple[UserGroupSummary, ...]
+    not_assessed: tuple[NotAssessed, ...]
+    unmapped_roles: tuple[str, ...]
+
+
+def build_report(analysis: Analysis) -> Report:
+    """Turn an analysis into the report model the renderers share."""
+    snapshot_time = parse_snapshot_time(analysis.collected_at)
+    members = _member_rows(analysis)
+    emails = {m.member_id: m.email for m in analysis.members}
+    findings = tuple(_finding_row(f, emails) for f in analysis.findings)
+
+    return Report(
+        title=f"{REPORT_TITLE}: {analysis.account_name}",
+        account_name=analysis.account_name,
+        account_id=analysis.account_id,
+        snapshot_time=snapshot_time,
+        snapshot_time_text=snapshot_time.strftime("%Y-%m-%d %H:%M:%S UTC"),
+        tool_version=analysis.tool_version,
+        snapshot_sha256=analysis.snapshot_sha256,
+        verdict=VerdictView(
+            go=analysis.verdict.go,
+            label="GO" if analysis.verdict.go else "NO-GO",
+            summary=analysis.verdict.summary,
+            blockers=analysis.verdict.blockers,
+        ),
+        steps=tuple(_step_row(step) for step in analysis.steps),
+        finding_groups=_group_by_severity(findings),
+        finding_count=len(findings),
+        members=members,
+        members_at_risk=tuple(m for m in members if m.at_risk),
+        virtual_groups=tuple(g for g in analysis.virtual_groups if not g.foreign),
+        foreign_virtual_groups=tuple(g for g in analysis.virtual_groups if g.foreign),
+        user_groups=analysis.user_groups,
+        not_assessed=analysis.not_assessed,
+        unmapped_roles=analysis.unmapped_roles,
+    )
+
+
+def parse_snapshot_time(value: str) -> datetime:
+    """Read the manifest's ISO 8601 time as an aware UTC datetime."""
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise RenderError(
+            f"snapshot time {value!r} is not an ISO 8601 date and time",
+            hint="check finished_at in the snapshot's manifest.json",
+        ) from exc
+
+    # The manifest writes UTC; a time without an offset is read as UTC too.
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def member_anchor(member_id: str) -> str:
+    """The HTML id of a member's row."""
+    return f"member-{member_id}"
+
+
+def finding_anchor(finding_id: str) -> str:
+    """The HTML id of a finding's row."""
+    return f"finding-{finding_id}"
+
+
+def _member_rows(analysis: Analysis) -> tuple[MemberRow, ...]:
+    links: dict[str, list[FindingLink]] = {}
+    for finding in analysis.findings:
+        link = FindingLink(
+            finding_id=finding.finding_id,
+            anchor=finding_anchor(finding.finding_id),
+            severity=finding.severity.value,
+            title=finding.title,
+        )
+        for member_id in finding.member_ids:
+            links.setdefault(member_id, []).append(link)
+
+    return tuple(
+        _member_row(m, tuple(links.get(m.member_id, ()))) for m in analysis.members
+    )
+
+
+def _member_row(member: MemberAccess, findings: tuple[FindingLink, ...]) -> MemberRow:
+    return MemberRow(
+        member_id=member.member_id,
+        anchor=member_anchor(member.member_id),
+        email=member.email,
+        name=member.name,
+        status=member.status,
+        two_factor=member.two_factor,
+        idp_status=member.idp_status,
+        grants=tuple(_grant_row(g) for g in member.grants),
+        virtual_groups=member.virtual_groups,
+        user_groups=member.user_groups,
+        would_lose=member.at_risk,
+        findings=findings,
+    )
+
+
+def _grant_row(grant: Grant) -> GrantRow:
+    return GrantRow(
+        permission_group=grant.permission_group,
+        permission_group_id=grant.permission_group_id,
+        scope_kind=grant.scope.kind,
+        scope_label=grant.scope.label,
+        access=grant.access.value,
+        source=grant.source.value,
+        source_name=grant.source_name,
+    )
+
+
+def _finding_row(finding: Finding, emails: dict[str, str]) -> FindingRow:
+    return FindingRow(
+        finding_id=finding.finding_id,
+        anchor=finding_anchor(finding.finding_id),
+        check_id=finding.check_id,
+        severity=finding.severity.value,
+        title=finding.title,
+        subject=finding.subject,
+        detail=finding.detail,
+        members=tuple(
+            MemberLink(
+                member_id=member_id,
+                anchor=member_anchor(member_id),
+                label=emails.get(member_id, member_id),
+            )
+            for member_id in finding.member_ids
+        ),
+    )
+
+
+def _group_by_severity(findings: tuple[FindingRow, ...]) -> tuple[SeverityGroup, ...]:
+    groups = []
+    for severity in SEVERITY_ORDER:
+        chosen = tuple(f for f in findings if f.severity == severity.value)
+        groups.append(SeverityGroup(severity.value, len(chosen), chosen))
+    return tuple(groups)
+
+
+def _step_row(step: StepResult) -> StepRow:
+    return StepRow(
+        number=step.number,
+        title=step.title,
+        status=step.status.value,
+        status_class=step.status.value.replace(" ", "-"),
+        evidence=step.evidence,
+    )

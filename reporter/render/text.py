@@ -1,0 +1,39 @@
+"""Text that no report format can hold, and how it is taken out."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+
+from markupsafe import Markup
+
+logger = logging.getLogger(__name__)
+
+# C0 controls other than tab, newline and carriage return, DEL and the C1
+# controls: HTML calls them parse errors, fonts have no glyph for them (a
+# missing glyph makes WeasyPrint switch to a CMap that text extraction
+# misreads) and Excel refuses the C0 ones.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def control_stripper() -> Callable[[object], object]:
+    """A Jinja ``finalize`` that drops control characters from every output value.
+
+    Each value that loses characters is logged once, as a WARNING, so the odd
+    record can be found in the source system.
+    """
+    reported: set[str] = set()
+
+    def finalize(value: object) -> object:
+        # Markup is our own static CSS and JS, never data.
+        if not isinstance(value, str) or isinstance(value, Markup):
+            return value
+        if not CONTROL_CHARACTERS.search(value):
+            return value
+        if value not in reported:
+            reported.add(value)
+            logger.warning("removed control characters from the value %r", value)
+        return CONTROL_CHARACTERS.sub("", value)
+
+    return finalize
