@@ -16,8 +16,10 @@ FULL_TABLE_LIMIT = 500
 
 def render_pdf(report: Report) -> bytes:
     """Print the report to PDF bytes; the same report gives the same text."""
-    html = environment().get_template(TEMPLATE).render(
-        report=report, members=members_to_list(report)
+    html = (
+        environment()
+        .get_template(TEMPLATE)
+        .render(report=report, members=members_to_list(report))
     )
     # Nothing in the report is a resource to load: refuse every URL so that
     # no value in the data can make the printer reach out.
