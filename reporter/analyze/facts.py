@@ -1,0 +1,159 @@
+"""Everything computed from a snapshot before checks and steps look at it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from reporter.analyze.cloudflare import CloudflareView, member_email, scim_group_ids
+from reporter.analyze.grants import member_grants, policy_grants
+from reporter.analyze.identity import name_key
+from reporter.analyze.inputs import Inputs, Json, text
+from reporter.analyze.model import MemberAccess, Source, UserGroupSummary, VirtualGroup
+from reporter.analyze.names import v1_permission_group_id
+from reporter.analyze.okta import OktaView
+from reporter.analyze.risk import at_risk
+from reporter.analyze.virtual import (
+    cloudflare_virtual_groups,
+    okta_virtual_groups,
+    virtual_group_order,
+)
+from reporter.snapshot import layout
+from reporter.snapshot.model import Snapshot
+
+
+@dataclass(frozen=True)
+class Facts:
+    """The indexed inputs and the per-member, per-group results."""
+
+    inputs: Inputs
+    cloudflare: CloudflareView
+    okta: OktaView
+    members: tuple[MemberAccess, ...]
+    raw_members: dict[str, Json]  # member id -> the member object
+    virtual_groups: tuple[VirtualGroup, ...]
+    user_groups: tuple[UserGroupSummary, ...]
+
+    @property
+    def account_id(self) -> str:
+        """The audited account id, lower-cased."""
+        return self.inputs.account_id
+
+    def okta_collected(self) -> bool:
+        """Whether any Okta entry is in the snapshot."""
+        return any(self.inputs.has(entry) for entry in layout.OKTA_ENTRIES)
+
+
+def build_facts(snapshot: Snapshot) -> Facts:
+    """Index ``snapshot`` and compute grants, virtual groups and user groups."""
+    inputs = Inputs(snapshot)
+    view = CloudflareView.from_inputs(inputs)
+    okta = OktaView.from_inputs(inputs)
+    member_by_scim_id: dict[str, Json] = {}
+    for member in view.members:
+        scim_user = view.scim_user_of(member)
+        if scim_user is not None:
+            member_by_scim_id.setdefault(text(scim_user, "id"), member)
+    groups = cloudflare_virtual_groups(view, member_by_scim_id)
+    if inputs.has(layout.OKTA_GROUPS):
+        groups += okta_virtual_groups(okta, view)
+    return Facts(
+        inputs=inputs,
+        cloudflare=view,
+        okta=okta,
+        members=tuple(_member_access(m, view, okta) for m in view.members),
+        raw_members={text(m, "id"): m for m in view.members},
+        virtual_groups=tuple(sorted(groups, key=virtual_group_order)),
+        user_groups=tuple(_user_group_summary(g, view) for g in view.user_groups),
+    )
+
+
+def _member_access(member: Json, view: CloudflareView, okta: OktaView) -> MemberAccess:
+    email = member_email(member)
+    grants = member_grants(member, view)
+    scim_user = view.scim_user_of(member)
+    okta_user = okta.user(email)
+    v1_ids = [g for g in scim_group_ids(scim_user or {}) if v1_permission_group_id(g)]
+    return MemberAccess(
+        member_id=text(member, "id"),
+        email=email,
+        name=_name(member, scim_user),
+        status=text(member, "status"),
+        two_factor=_two_factor(member),
+        idp_status=text(okta_user, "status") if okta_user else None,
+        grants=grants,
+        virtual_groups=tuple(sorted({view.group_name(g) for g in v1_ids})),
+        user_groups=tuple(
+            text(g, "name") for g in view.user_groups_of(text(member, "id"))
+        ),
+        at_risk=at_risk(grants),
+    )
+
+
+def _name(member: Json, scim_user: Json | None) -> str:
+    user_name = " ".join(
+        part
+        for part in (
+            text(member, "user", "first_name"),
+            text(member, "user", "last_name"),
+        )
+        if part
+    )
+    if user_name:
+        return user_name
+    if scim_user is None:
+        return ""
+    formatted = text(scim_user, "name", "formatted")
+    given = (
+        text(scim_user, "name", "givenName"),
+        text(scim_user, "name", "familyName"),
+    )
+    return formatted or " ".join(part for part in given if part)
+
+
+def _two_factor(member: Json) -> bool | None:
+    user = member.get("user")
+    value = (
+        user.get("two_factor_authentication_enabled")
+        if isinstance(user, dict)
+        else None
+    )
+    return value if isinstance(value, bool) else None
+
+
+def _user_group_summary(group: Json, view: CloudflareView) -> UserGroupSummary:
+    group_id = text(group, "id")
+    policies = [p for p in group.get("policies") or [] if isinstance(p, dict)]
+    grants = [
+        grant
+        for policy in policies
+        for grant in policy_grants(
+            policy,
+            view,
+            member_id="",
+            source=Source.USER_GROUP,
+            source_name=text(group, "name"),
+            source_id=group_id,
+        )
+    ]
+    return UserGroupSummary(
+        group_id=group_id,
+        name=text(group, "name"),
+        member_count=len(view.user_group_members.get(group_id, [])),
+        policy_count=len(policies),
+        scim_managed=scim_counterpart(group, view) is not None,
+        scopes=tuple(sorted({g.scope.label for g in grants})),
+        permission_groups=tuple(sorted({g.permission_group for g in grants})),
+    )
+
+
+def scim_counterpart(user_group: Json, view: CloudflareView) -> Json | None:
+    """The SCIM custom group of a user group: same id, else same name (§6.2)."""
+    custom = view.custom_scim_groups()
+    for group in custom:
+        if text(group, "id") == text(user_group, "id"):
+            return group
+    name = name_key(text(user_group, "name"))
+    for group in custom:
+        if name_key(text(group, "displayName")) == name:
+            return group
+    return None
