@@ -1,0 +1,398 @@
+"""The Okta collector against fixture payloads served by httpx.MockTransport."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from reporter.collect import (
+    CollectConfig,
+    cloudflare_client,
+    collect_snapshot,
+    okta_client,
+)
+from reporter.collect.evidence import Evidence
+from reporter.collect.http import ApiSession
+from reporter.collect.okta import collect_okta
+from reporter.errors import CollectError
+from reporter.snapshot import layout
+
+FIXTURES = Path(__file__).parent / "fixtures" / "okta"
+ACCOUNT = "92676c84a627399250800312ecb90514"
+OKTA = "https://example.okta.test"
+CLOUDFLARE = "https://api.cloudflare.test/client/v4"
+TOKEN = "okta-token-00a8Zq3kP"
+CF_TOKEN = "cf-token-7d2e91bb40"
+V1, V2 = "0oa1cfv1EXAMPLE00001", "0oa1cfv2EXAMPLE00002"
+OKTA_ADMINS = "00g1oktaadminsEX001"
+V1_TARGET = "00g1appgrpEXAMPLE01"
+V2_SOURCE = "00g1cfadminsEXAMPLE1"
+V2_TARGET = "00g1appgrpEXAMPLE02"
+STRAY = "00g1strayCFEXAMPLE3"
+USERS_PAGE_2 = f"{OKTA}/api/v1/users?after=00u1bob00EXAMPLE0002&limit=200"
+
+Route = Callable[[httpx.Request], httpx.Response]
+
+
+def fixture(name: str) -> Any:
+    return json.loads((FIXTURES / name).read_text())
+
+
+def answer(name: str, status: int = 200, links: list[str] | None = None) -> Route:
+    """A route answering an Okta fixture, with one Link header field per link."""
+    headers = [("link", link) for link in links or []]
+    return lambda request: httpx.Response(status, json=fixture(name), headers=headers)
+
+
+def users_pages(page_1_links: list[str], page_2_links: list[str]) -> Route:
+    """The two users pages, the first pointing at the second through Link."""
+
+    def route(request: httpx.Request) -> httpx.Response:
+        if "after" in request.url.params:
+            return answer("users_page2_of_2.json", links=page_2_links)(request)
+        return answer("users_page1_of_2.json", links=page_1_links)(request)
+
+    return route
+
+
+def healthy_routes() -> dict[str, Route]:
+    """Both apps with users, groups and one push mapping each; users on two pages."""
+    routes: dict[str, Route] = {}
+    for key, app in (("v1", V1), ("v2", V2)):
+        routes[f"/api/v1/apps/{app}"] = answer(f"app_{key}.json")
+        routes[f"/api/v1/apps/{app}/users"] = answer(f"app_users_{key}.json")
+        routes[f"/api/v1/apps/{app}/groups"] = answer(f"app_groups_{key}.json")
+        routes[f"/api/v1/apps/{app}/group-push/mappings"] = answer(
+            f"push_mappings_{key}.json"
+        )
+    for group in (OKTA_ADMINS, V1_TARGET, V2_SOURCE, V2_TARGET):
+        routes[f"/api/v1/groups/{group}"] = answer(f"group_{group}.json")
+    for group in (OKTA_ADMINS, V2_SOURCE):
+        routes[f"/api/v1/groups/{group}/users"] = answer(f"group_users_{group}.json")
+    routes["/api/v1/groups"] = answer("groups_search_cf_prefix.json")
+    routes["/api/v1/users"] = users_pages([f'<{USERS_PAGE_2}>; rel="next"'], [])
+    return routes
+
+
+class FakeOkta:
+    """A MockTransport handler routing by path; records every request."""
+
+    def __init__(self, routes: dict[str, Route]) -> None:
+        self.routes = routes
+        self.requests: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        if request.url.host != "example.okta.test":
+            raise AssertionError(f"request to another host: {request.url}")
+        if request.url.path not in self.routes:
+            raise AssertionError(f"unexpected request: {request.url}")
+        return self.routes[request.url.path](request)
+
+    def urls(self, path: str) -> list[httpx.URL]:
+        return [r.url for r in self.requests if r.url.path == path]
+
+
+def config(v2_app: str | None = V2) -> CollectConfig:
+    return CollectConfig(
+        account_id=ACCOUNT,
+        cloudflare_url=CLOUDFLARE,
+        okta_url=OKTA,
+        okta_v1_app_id=V1,
+        okta_v2_app_id=v2_app,
+    )
+
+
+def collect(fake: FakeOkta, *, v2_app: str | None = V2) -> Evidence:
+    """Run the Okta collector alone and return what it gathered."""
+    evidence = Evidence()
+    with okta_client(OKTA, TOKEN, transport=httpx.MockTransport(fake)) as client:
+        collect_okta(ApiSession(client, sleep=_no_sleep), evidence, config(v2_app))
+    return evidence
+
+
+def _no_sleep(seconds: float) -> None:
+    raise AssertionError(f"unexpected retry wait of {seconds} s")
+
+
+def ids(items: list[dict[str, Any]]) -> list[str]:
+    return [item["id"] for item in items]
+
+
+def test_both_apps_are_read_by_id() -> None:
+    """OKTA_APPS holds the v1 and v2 app objects under their keys."""
+    evidence = collect(FakeOkta(healthy_routes()))
+
+    assert evidence.entries[layout.OKTA_APPS] == {
+        "v1": fixture("app_v1.json"),
+        "v2": fixture("app_v2.json"),
+    }
+
+
+def test_an_unknown_v2_app_is_stored_as_null() -> None:
+    """With no v2 app id, the v2 app is null and its lists are not requested."""
+    fake = FakeOkta(healthy_routes())
+
+    evidence = collect(fake, v2_app=None)
+
+    assert evidence.entries[layout.OKTA_APPS]["v2"] is None
+    assert list(evidence.entries[layout.OKTA_APP_USERS]) == [V1]
+    assert fake.urls(f"/api/v1/apps/{V2}/users") == []
+
+
+def test_app_users_and_groups_are_expanded_and_keyed_by_app() -> None:
+    """App users ask expand=user (500), app groups expand=group (200), per app."""
+    fake = FakeOkta(healthy_routes())
+
+    evidence = collect(fake)
+
+    users = evidence.entries[layout.OKTA_APP_USERS]
+    assert {app: ids(items) for app, items in users.items()} == {
+        V1: ["00u1alice0EXAMPLE001", "00u1bob00EXAMPLE0002"],
+        V2: ["00u1alice0EXAMPLE001"],
+    }
+    (users_url,) = fake.urls(f"/api/v1/apps/{V1}/users")
+    (groups_url,) = fake.urls(f"/api/v1/apps/{V1}/groups")
+    assert dict(users_url.params) == {"expand": "user", "limit": "500"}
+    assert dict(groups_url.params) == {"expand": "group", "limit": "200"}
+
+
+def test_groups_hold_every_mapped_group_and_cf_group_once() -> None:
+    """Mapping sources and targets, then CF- search hits, each group once."""
+    fake = FakeOkta(healthy_routes())
+
+    evidence = collect(fake)
+
+    assert ids(evidence.entries[layout.OKTA_GROUPS]) == [
+        OKTA_ADMINS,
+        V1_TARGET,
+        V2_SOURCE,
+        V2_TARGET,
+        STRAY,
+    ]
+    (search,) = fake.urls("/api/v1/groups")
+    assert search.params["search"] == 'profile.name sw "CF-"'
+
+
+def test_group_members_are_read_for_each_mapping_source_group() -> None:
+    """OKTA_GROUP_MEMBERS maps each push source group to its users."""
+    evidence = collect(FakeOkta(healthy_routes()))
+
+    members = evidence.entries[layout.OKTA_GROUP_MEMBERS]
+
+    assert {group: ids(users) for group, users in members.items()} == {
+        OKTA_ADMINS: ["00u1alice0EXAMPLE001", "00u1bob00EXAMPLE0002"],
+        V2_SOURCE: ["00u1alice0EXAMPLE001"],
+    }
+
+
+def test_users_are_searched_with_every_status() -> None:
+    """Users come from search=status pr, so DEPROVISIONED ones are kept."""
+    fake = FakeOkta(healthy_routes())
+
+    evidence = collect(fake)
+
+    statuses = {u["id"]: u["status"] for u in evidence.entries[layout.OKTA_USERS]}
+    assert statuses["00u1bob00EXAMPLE0002"] == "DEPROVISIONED"
+    assert len(statuses) == 3
+    assert dict(fake.urls("/api/v1/users")[0].params) == {
+        "search": "status pr",
+        "limit": "200",
+    }
+
+
+SELF = f'<{OKTA}/api/v1/users?limit=200>; rel="self"'
+NEXT = f'<{USERS_PAGE_2}>; rel="next"'
+
+
+@pytest.mark.parametrize(
+    "links",
+    [[SELF, NEXT], [f"{SELF}, {NEXT}"]],
+    ids=["several-link-fields", "one-combined-field"],
+)
+def test_the_next_link_is_followed_in_either_header_form(links: list[str]) -> None:
+    """rel="next" is found among several Link fields or in one combined field."""
+    routes = healthy_routes()
+    routes["/api/v1/users"] = users_pages(links, [f'<{USERS_PAGE_2}>; rel="self"'])
+    fake = FakeOkta(routes)
+
+    evidence = collect(fake)
+
+    assert ids(evidence.entries[layout.OKTA_USERS]) == [
+        "00u1alice0EXAMPLE001",
+        "00u1bob00EXAMPLE0002",
+        "00u1carolEXAMPLE0003",
+    ]
+    assert [str(u) for u in fake.urls("/api/v1/users")][1] == USERS_PAGE_2
+
+
+def test_a_repeated_next_url_stops_paging(caplog: pytest.LogCaptureFixture) -> None:
+    """A next link back to a page already read ends the list with a warning."""
+    routes = healthy_routes()
+    routes["/api/v1/users"] = users_pages([NEXT], [NEXT])
+    fake = FakeOkta(routes)
+
+    evidence = collect(fake)
+
+    assert len(fake.urls("/api/v1/users")) == 2
+    assert len(evidence.entries[layout.OKTA_USERS]) == 3
+    assert "next link repeats" in caplog.text
+
+
+def test_a_next_link_to_another_host_is_refused() -> None:
+    """The token is never sent to a host other than the Okta org's."""
+    routes = healthy_routes()
+    routes["/api/v1/users"] = users_pages(
+        ['<https://elsewhere.test/api/v1/users?after=x>; rel="next"'], []
+    )
+    fake = FakeOkta(routes)
+
+    with pytest.raises(CollectError, match=r"elsewhere\.test"):
+        collect(fake)
+
+    assert all(r.url.host == "example.okta.test" for r in fake.requests)
+
+
+def test_an_invalid_token_is_fatal_naming_okta_api_token() -> None:
+    """E0000011 stops the collection with an error naming OKTA_API_TOKEN."""
+    routes = healthy_routes()
+    routes[f"/api/v1/apps/{V1}"] = answer("error_E0000011_invalid_token.json", 401)
+
+    with pytest.raises(CollectError) as caught:
+        collect(FakeOkta(routes))
+
+    assert "OKTA_API_TOKEN" in str(caught.value)
+    assert "E0000011" in str(caught.value)
+    assert caught.value.status == 401
+
+
+def test_a_forbidden_list_fails_only_its_entry_naming_the_scope() -> None:
+    """E0000006 on users fails OKTA_USERS with okta.users.read in the hint."""
+    routes = healthy_routes()
+    routes["/api/v1/users"] = answer("error_E0000006_forbidden.json", 403)
+
+    evidence = collect(FakeOkta(routes))
+
+    assert layout.OKTA_USERS not in evidence.entries
+    (record,) = [e for e in evidence.endpoints if e.entry == layout.OKTA_USERS]
+    assert (record.status, record.http_status, record.error_code) == (
+        "failed",
+        403,
+        "E0000006",
+    )
+    assert record.hint is not None and "okta.users.read" in record.hint
+    assert layout.OKTA_GROUPS in evidence.entries
+
+
+def test_forbidden_push_mappings_leave_groups_unattempted() -> None:
+    """Without push mappings, the groups and group members entries fail too."""
+    routes = healthy_routes()
+    routes[f"/api/v1/apps/{V2}/group-push/mappings"] = answer(
+        "error_E0000006_forbidden.json", 403
+    )
+
+    evidence = collect(FakeOkta(routes))
+
+    failed = [e.entry for e in evidence.endpoints if e.status == "failed"]
+    assert failed == [
+        layout.OKTA_PUSH_MAPPINGS,
+        layout.OKTA_GROUPS,
+        layout.OKTA_GROUP_MEMBERS,
+    ]
+    assert layout.OKTA_GROUPS not in evidence.entries
+
+
+def test_an_unknown_app_id_is_fatal_naming_the_id_and_option() -> None:
+    """E0000007 for the v2 app id stops, naming the id and --okta-v2-app."""
+    routes = healthy_routes()
+    routes[f"/api/v1/apps/{V2}"] = answer("error_E0000007_app_not_found.json", 404)
+
+    with pytest.raises(CollectError) as caught:
+        collect(FakeOkta(routes))
+
+    assert V2 in caught.value.message
+    assert caught.value.hint is not None and "--okta-v2-app" in caught.value.hint
+
+
+def test_a_429_waits_until_the_reset_by_the_response_date() -> None:
+    """Okta's 429 waits X-Rate-Limit-Reset minus the response's Date header."""
+    date = datetime(2026, 7, 30, 9, 0, 0, tzinfo=UTC)
+    limited = httpx.Response(
+        429,
+        json={"errorCode": "E0000047", "errorSummary": "API call exceeded rate limit"},
+        headers={
+            "date": "Thu, 30 Jul 2026 09:00:00 GMT",
+            "x-rate-limit-reset": str(int(date.timestamp()) + 12),
+        },
+    )
+    answers = [limited]
+    routes = healthy_routes()
+    users = routes["/api/v1/users"]
+    routes["/api/v1/users"] = lambda r: answers.pop() if answers else users(r)
+    sleeps: list[float] = []
+    evidence = Evidence()
+
+    with okta_client(OKTA, TOKEN, transport=httpx.MockTransport(FakeOkta(routes))) as c:
+        collect_okta(ApiSession(c, sleep=sleeps.append), evidence, config())
+
+    assert sleeps == [12.0]
+    assert len(evidence.entries[layout.OKTA_USERS]) == 3
+
+
+def test_the_client_sends_the_ssws_token() -> None:
+    """Okta requests carry 'Authorization: SSWS <token>'."""
+    fake = FakeOkta(healthy_routes())
+
+    collect(fake)
+
+    assert fake.requests[0].headers["authorization"] == f"SSWS {TOKEN}"
+
+
+def _empty_cloudflare(request: httpx.Request) -> httpx.Response:
+    """A Cloudflare account with no members, groups or SCIM resources."""
+    path = request.url.path
+    if path.endswith(ACCOUNT):
+        account = {"id": ACCOUNT, "name": "Example Corp", "type": "enterprise"}
+        return httpx.Response(200, json={"success": True, "result": account})
+    if "/scim/v2/" in path:
+        body = {"schemas": [], "totalResults": 0, "startIndex": 1, "Resources": []}
+        return httpx.Response(
+            200, json=body, headers={"content-type": "application/scim+json"}
+        )
+    return httpx.Response(200, json={"success": True, "result": []})
+
+
+def test_tokens_appear_in_no_manifest_and_no_log(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A full collection's manifest and logs hold neither API token."""
+    caplog.set_level(logging.DEBUG)
+    cloudflare = cloudflare_client(
+        CLOUDFLARE, CF_TOKEN, transport=httpx.MockTransport(_empty_cloudflare)
+    )
+    okta = okta_client(
+        OKTA, TOKEN, transport=httpx.MockTransport(FakeOkta(healthy_routes()))
+    )
+
+    with cloudflare, okta:
+        snapshot = collect_snapshot(
+            config(), cloudflare, okta, clock=lambda: datetime(2026, 7, 30, tzinfo=UTC)
+        )
+
+    manifest = json.dumps(asdict(snapshot.manifest))
+    assert TOKEN not in manifest and CF_TOKEN not in manifest
+    assert TOKEN not in caplog.text and CF_TOKEN not in caplog.text
+    assert dict(snapshot.manifest.sources) == {"cloudflare": CLOUDFLARE, "okta": OKTA}
+    assert dict(snapshot.manifest.settings) == {
+        "okta_v1_app_id": V1,
+        "okta_v2_app_id": V2,
+    }
+    assert "/api/v1/users?search=status+pr&limit=200" in manifest
