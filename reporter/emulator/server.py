@@ -1,0 +1,215 @@
+"""A loopback HTTP server that answers like Cloudflare and Okta for one org.
+
+The collectors cannot tell it from the real APIs for the GETs they make:
+same paths, envelopes, paging, headers and errors. It binds 127.0.0.1 on a
+free port and runs in a daemon thread for the life of a ``with`` block.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Iterable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Protocol
+from urllib.parse import parse_qsl, urlsplit
+
+from reporter.demo.org import Organization
+from reporter.emulator.cloudflare import CloudflareApi
+from reporter.emulator.okta import OktaApi
+from reporter.emulator.wire import BadQuery, Reply, Request, Route
+
+log = logging.getLogger(__name__)
+
+
+class Api(Protocol):
+    """What the server needs from each emulated API."""
+
+    prefix: str
+    routes: tuple[Route, ...]
+
+    def authorized(self, request: Request) -> bool: ...
+    def denied(self, found: Route | None) -> Reply: ...
+    def refused(self, found: Route) -> Reply: ...
+    def no_route(self) -> Reply: ...
+    def bad_query(self, found: Route, error: BadQuery) -> Reply: ...
+    def rate_headers(self, served: int) -> tuple[tuple[str, str], ...]: ...
+
+
+class Emulator:
+    """Serve ``org`` as Cloudflare (``/client/v4``) and Okta (``/api/v1``).
+
+    ``forbidden`` names endpoint families (``"members"``, ``"scim"``,
+    ``"okta_users"``, ...) that answer 403 as a token without that permission
+    would, so callers can exercise "could not assess".
+    """
+
+    def __init__(
+        self,
+        org: Organization,
+        *,
+        cloudflare_token: str,
+        okta_token: str,
+        forbidden: frozenset[str] = frozenset(),
+    ) -> None:
+        self._apis: tuple[Api, ...] = (
+            CloudflareApi(org.cloudflare, cloudflare_token),
+            OktaApi(org.okta, okta_token),
+        )
+        self._forbidden = forbidden
+        self._lock = threading.Lock()
+        self._requests: list[tuple[str, str, int]] = []
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> Emulator:
+        server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        server.daemon_threads = True
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.serve_forever, name="api-emulator", daemon=True
+        )
+        self._thread.start()
+        log.info("API emulator listening on %s", self.base_url)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._server = self._thread = None
+
+    @property
+    def base_url(self) -> str:
+        """``http://127.0.0.1:PORT`` of the running server."""
+        if self._server is None:
+            raise RuntimeError("the emulator is not running: use it in a with block")
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    @property
+    def cloudflare_url(self) -> str:
+        """The Cloudflare API base URL, ending in ``/client/v4``."""
+        return self.base_url + "/client/v4"
+
+    @property
+    def okta_url(self) -> str:
+        """The Okta org URL (endpoints live under ``/api/v1``)."""
+        return self.base_url
+
+    @property
+    def request_count(self) -> int:
+        """How many requests the emulator has answered."""
+        with self._lock:
+            return len(self._requests)
+
+    @property
+    def requests(self) -> list[tuple[str, str, int]]:
+        """Every request answered so far: (method, path with query, status)."""
+        with self._lock:
+            return list(self._requests)
+
+    def answer(self, method: str, target: str, authorization: str) -> Reply:
+        """The reply to one request, recorded in ``requests``."""
+        reply, served = self._dispatch(method, target, authorization)
+        with self._lock:
+            self._requests.append((method, target, reply.status))
+        return Reply(
+            reply.status,
+            reply.body,
+            reply.content_type,
+            reply.headers + served,
+        )
+
+    def _dispatch(
+        self, method: str, target: str, authorization: str
+    ) -> tuple[Reply, tuple[tuple[str, str], ...]]:
+        parts = urlsplit(target)
+        for api in self._apis:
+            if parts.path == api.prefix or parts.path.startswith(api.prefix + "/"):
+                headers = api.rate_headers(self.request_count)
+                if method != "GET":
+                    return api.no_route(), headers
+                request = Request(
+                    path=parts.path,
+                    query=dict(reversed(parse_qsl(parts.query))),
+                    authorization=authorization,
+                    base_url=self.base_url,
+                )
+                return _answer(api, request, self._forbidden), headers
+        return Reply(404, {"error": f"nothing is served at {parts.path}"}), ()
+
+
+def _answer(api: Api, request: Request, forbidden: frozenset[str]) -> Reply:
+    """Authenticate, route, apply the forbidden families, then handle."""
+    path = request.path[len(api.prefix) :]
+    found, params = _match(api.routes, path)
+    if not api.authorized(request):
+        return api.denied(found)
+    if found is None:
+        return api.no_route()
+    if found.families & forbidden:
+        return api.refused(found)
+    try:
+        return found.handle(request, params)
+    except BadQuery as exc:
+        return api.bad_query(found, exc)
+
+
+def _match(routes: Iterable[Route], path: str) -> tuple[Route | None, dict[str, str]]:
+    for candidate in routes:
+        found = candidate.pattern.fullmatch(path)
+        if found is not None:
+            return candidate, found.groupdict()
+    return None, {}
+
+
+def _handler_for(emulator: Emulator) -> type[BaseHTTPRequestHandler]:
+    """A request handler class bound to ``emulator``."""
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        server_version = "api-emulator"
+        sys_version = ""
+
+        def do_GET(self) -> None:
+            self._reply("GET")
+
+        def do_POST(self) -> None:
+            self._reply("POST")
+
+        def do_PUT(self) -> None:
+            self._reply("PUT")
+
+        def do_PATCH(self) -> None:
+            self._reply("PATCH")
+
+        def do_DELETE(self) -> None:
+            self._reply("DELETE")
+
+        def _reply(self, method: str) -> None:
+            authorization = self.headers.get("Authorization", "")
+            reply = emulator.answer(method, self.path, authorization)
+            payload = json.dumps(reply.body, ensure_ascii=False).encode()
+            # send_response adds the Date header Okta clients read (§2.3).
+            self.send_response(reply.status)
+            self.send_header("Content-Type", reply.content_type)
+            self.send_header("Content-Length", str(len(payload)))
+            for name, value in reply.headers:
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, format: str, *args: object) -> None:
+            log.debug("emulator: " + format, *args)
+
+    return Handler
