@@ -8,7 +8,7 @@ permission (E0000006) fails only the entry that needed it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from functools import partial
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 
 INVALID_TOKEN = "E0000011"  # noqa: S105 (an Okta error code)
 NOT_FOUND = "E0000007"
+# Only a missing permission (E0000006, HTTP 403) fails a single entry.
+TOLERATED = (403,)
 # idp-apis.md §2.1: the scopes each read needs (an SSWS token has its admin's rights).
 APPS_HINT = "the Okta token needs okta.apps.read (a Read-Only Administrator's token)"
 PUSH_HINT = "Group Push mappings need okta.apps.read and okta.groups.read"
@@ -60,58 +62,72 @@ def collect_okta(
 def _collect(session: ApiSession, evidence: Evidence, config: CollectConfig) -> None:
     apps = {"v1": config.okta_v1_app_id or None, "v2": config.okta_v2_app_id or None}
     app_ids = list(dict.fromkeys(i for i in apps.values() if i))
+    evidence.attempt(
+        layout.OKTA_APPS,
+        partial(_apps, session, apps),
+        hint=APPS_HINT,
+        tolerated=TOLERATED,
+    )
+    _app_lists(session, evidence, config, app_ids)
+    _mapped_groups(session, evidence, config)
+    evidence.attempt(
+        layout.OKTA_USERS,
+        partial(_users, session, config),
+        hint=USERS_HINT,
+        tolerated=TOLERATED,
+    )
+
+
+def _app_lists(
+    session: ApiSession, evidence: Evidence, config: CollectConfig, app_ids: list[str]
+) -> None:
+    """App users, app groups and push mappings, each keyed by app id."""
     sizes = config.page_sizes
-
-    def per_app(suffix: str, entry: str, params: Json) -> Callable[[], Fetched]:
-        return partial(_per_app, session, config, app_ids, suffix, entry, params)
-
-    attempt = partial(evidence.attempt, tolerated=(403,))
-    attempt(layout.OKTA_APPS, partial(_apps, session, apps), hint=APPS_HINT)
-    attempt(
-        layout.OKTA_APP_USERS,
-        per_app(
-            "users",
+    lists = (
+        (
             layout.OKTA_APP_USERS,
+            "users",
             {"expand": "user", "limit": sizes.okta_app_users},
+            APPS_HINT,
         ),
-        hint=APPS_HINT,
-    )
-    attempt(
-        layout.OKTA_APP_GROUPS,
-        per_app(
-            "groups",
+        (
             layout.OKTA_APP_GROUPS,
+            "groups",
             {"expand": "group", "limit": sizes.okta_app_groups},
+            APPS_HINT,
         ),
-        hint=APPS_HINT,
-    )
-    mapped = attempt(
-        layout.OKTA_PUSH_MAPPINGS,
-        per_app(
-            "group-push/mappings",
+        (
             layout.OKTA_PUSH_MAPPINGS,
+            "group-push/mappings",
             {"limit": sizes.okta_push_mappings},
+            PUSH_HINT,
         ),
-        hint=PUSH_HINT,
     )
-    if mapped:
-        mappings = [
-            m for ms in evidence.entries[layout.OKTA_PUSH_MAPPINGS].values() for m in ms
-        ]
-        attempt(
-            layout.OKTA_GROUPS,
-            partial(_groups, session, config, mappings),
-            hint=GROUPS_HINT,
-        )
-        attempt(
-            layout.OKTA_GROUP_MEMBERS,
-            partial(_group_members, session, config, mappings),
-            hint=GROUPS_HINT,
-        )
-    else:
+    for entry, suffix, params, hint in lists:
+        fetch = partial(_per_app, session, config, app_ids, suffix, entry, params)
+        evidence.attempt(entry, fetch, hint=hint, tolerated=TOLERATED)
+
+
+def _mapped_groups(
+    session: ApiSession, evidence: Evidence, config: CollectConfig
+) -> None:
+    """The groups push mappings name, and the members of their source groups."""
+    if layout.OKTA_PUSH_MAPPINGS not in evidence.entries:
         for entry in (layout.OKTA_GROUPS, layout.OKTA_GROUP_MEMBERS):
             evidence.skip(entry, needs=layout.OKTA_PUSH_MAPPINGS, hint=PUSH_HINT)
-    attempt(layout.OKTA_USERS, partial(_users, session, config), hint=USERS_HINT)
+        return
+    per_app = evidence.entries[layout.OKTA_PUSH_MAPPINGS].values()
+    mappings = [mapping for listed in per_app for mapping in listed]
+    for entry, fetch in (
+        (layout.OKTA_GROUPS, _groups),
+        (layout.OKTA_GROUP_MEMBERS, _group_members),
+    ):
+        evidence.attempt(
+            entry,
+            partial(fetch, session, config, mappings),
+            hint=GROUPS_HINT,
+            tolerated=TOLERATED,
+        )
 
 
 def _apps(session: ApiSession, apps: dict[str, str | None]) -> Fetched:
@@ -190,10 +206,9 @@ def _groups(
 
 def _group(session: ApiSession, group_id: str) -> Json | None:
     """One group by id; None, with a warning, when Okta says it does not exist."""
+    url = f"/api/v1/groups/{quote(group_id, safe='')}"
     try:
-        body, _ = session.get_json(
-            f"/api/v1/groups/{quote(group_id, safe='')}", entry=layout.OKTA_GROUPS
-        )
+        body, _ = session.get_json(url, entry=layout.OKTA_GROUPS)
     except ApiError as exc:
         if exc.status != 404:
             raise
@@ -201,7 +216,7 @@ def _group(session: ApiSession, group_id: str) -> Json | None:
         log.warning("Okta group %s named by a push mapping does not exist", group_id)
         return None
     if not isinstance(body, dict):
-        raise CollectError(f"Okta group {group_id} is not an object", url=group_id)
+        raise CollectError(f"GET {url} answered without a group object", url=url)
     return body
 
 
