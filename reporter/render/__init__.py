@@ -20,7 +20,7 @@ from reporter.render.html import render_html
 from reporter.render.pdf import render_pdf
 from reporter.render.xlsx import render_xlsx
 
-__all__ = ["RENDERERS", "Renderer", "build_report", "render_reports"]
+__all__ = ["RENDERERS", "Renderer", "Report", "build_report", "render_reports"]
 
 logger = logging.getLogger(__name__)
 
