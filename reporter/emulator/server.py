@@ -68,8 +68,12 @@ class Emulator:
         server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         server.daemon_threads = True
         self._server = server
+        # A short poll interval keeps shutdown (the end of a with block) quick.
         self._thread = threading.Thread(
-            target=server.serve_forever, name="api-emulator", daemon=True
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="api-emulator",
+            daemon=True,
         )
         self._thread.start()
         log.info("API emulator listening on %s", self.base_url)
@@ -178,6 +182,9 @@ def _handler_for(emulator: Emulator) -> type[BaseHTTPRequestHandler]:
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Headers and body go out in two writes; without TCP_NODELAY, Nagle
+        # and delayed ACKs add 40 ms to every keep-alive request.
+        disable_nagle_algorithm = True
         server_version = "api-emulator"
         sys_version = ""
 
