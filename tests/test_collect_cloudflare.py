@@ -395,7 +395,7 @@ def test_an_html_503_is_retried_then_a_collect_error_naming_url_and_status() -> 
     assert not isinstance(caught.value.__cause__, ValueError)
     assert caught.value.status == 503
     assert f"{BASE}/accounts/{ACCOUNT}/members" in str(caught.value)
-    assert "HTTP 503 with text/html" in str(caught.value)
+    assert f"HTTP 503 with text/html after {MAX_ATTEMPTS} attempts" in str(caught.value)
     assert len(fake.paths("/members")) == MAX_ATTEMPTS
     assert len(sleeps) == MAX_ATTEMPTS - 1
 

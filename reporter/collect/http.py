@@ -146,7 +146,26 @@ class ApiSession:
     ) -> httpx.Response:
         """GET ``url``; raise ApiError for an HTTP error left after the retries."""
         request = self.client.build_request("GET", url, params=params)
-        retrying = tenacity.Retrying(
+        retrying = self._retrying()
+        try:
+            response = retrying(self._send, request, entry, page)
+        except _RetryableStatus as exc:
+            response = exc.response
+        except httpx.TransportError as exc:
+            raise CollectError(
+                f"GET {request.url} failed after {_attempts(retrying)} attempt(s): "
+                f"{type(exc).__name__}",
+                url=str(request.url),
+                hint="check the network and the API base URL",
+            ) from exc
+        if response.is_error:
+            raise api_error(response, _attempts(retrying))
+        if self._progress is not None:
+            self._progress(entry, page)
+        return response
+
+    def _retrying(self) -> tenacity.Retrying:
+        return tenacity.Retrying(
             stop=tenacity.stop_after_attempt(self._max_attempts),
             wait=_retry_wait,
             retry=tenacity.retry_if_exception_type(
@@ -156,23 +175,6 @@ class ApiSession:
             before_sleep=_log_retry,
             reraise=True,
         )
-        try:
-            response = retrying(self._send, request, entry, page)
-        except _RetryableStatus as exc:
-            response = exc.response
-        except httpx.TransportError as exc:
-            raise CollectError(
-                f"GET {request.url} failed after {self._max_attempts} attempts: "
-                f"{type(exc).__name__}",
-                url=str(request.url),
-                hint="check the network and the API base URL",
-            ) from exc
-        if response.is_error:
-            retried = response.status_code == 429 or response.is_server_error
-            raise api_error(response, self._max_attempts if retried else 1)
-        if self._progress is not None:
-            self._progress(entry, page)
-        return response
 
     def _send(self, request: httpx.Request, entry: str, page: int) -> httpx.Response:
         started = time.perf_counter()
@@ -197,7 +199,9 @@ class ApiSession:
         elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
         # Path and query only: the host is in the manifest's sources.
         path = request.url.raw_path.decode("ascii")
-        log.info("GET %s %s %.1f ms", path, status or "no answer", elapsed_ms)
+        log.info(
+            "%s %s %s %.1f ms", request.method, path, status or "no answer", elapsed_ms
+        )
         self.records.append(
             RequestRecord(
                 method=request.method,
@@ -208,6 +212,10 @@ class ApiSession:
                 page=page,
             )
         )
+
+
+def _attempts(retrying: tenacity.Retrying) -> int:
+    return int(retrying.statistics.get("attempt_number", 1))
 
 
 def _retry_wait(state: tenacity.RetryCallState) -> float:
