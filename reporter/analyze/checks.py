@@ -217,7 +217,7 @@ def _foreign(facts: Facts, side: str) -> Iterator[Hit]:
         yield Hit(
             subject=group.display_name,
             detail=(
-                f"The name names account {group.account_id}, not the audited "
+                f"The name holds account id {group.account_id}, not the audited "
                 f"account {facts.account_id}; {len(group.members)} member(s)."
             ),
             member_ids=_members_in(facts, group) if side == "cloudflare" else (),

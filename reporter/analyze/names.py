@@ -24,7 +24,8 @@ class V1Name:
 def parse_v1_name(display_name: str, account_id: str) -> V1Name | None:
     """Split ``display_name`` into account id and role, or None if not v1."""
     match = V1_NAME.match(display_name)
-    if match is None:
+    # "CF-<id> - " would leave a role of blanks: not a name Cloudflare makes.
+    if match is None or not match["role"].strip():
         return None
     acct = match["acct"]
     return V1Name(
