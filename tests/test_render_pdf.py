@@ -22,6 +22,8 @@ from reporter.analyze.model import MemberAccess
 from reporter.render.context import build_report
 from reporter.render.pdf import FULL_TABLE_LIMIT, members_to_list, render_pdf
 
+ACCESS_HEADER = "Member Permission group Scope Access Source"
+
 
 @pytest.fixture(scope="module")
 def pdf() -> bytes:
@@ -130,3 +132,22 @@ def test_large_account_pdf_points_to_the_workbook() -> None:
     assert listed == 3
     assert "workbook (XLSX) report lists every member" in text
     assert "user1@example.com" not in text
+
+
+def test_same_report_same_text(pdf: bytes, pages: list[str]) -> None:
+    """Printing the same analysis again gives the same pages of text."""
+    again = PdfReader(io.BytesIO(render_pdf(build_report(build_analysis()))))
+
+    assert [" ".join(p.extract_text().split()) for p in again.pages] == pages
+
+
+def test_access_table_header_repeats_on_every_page() -> None:
+    """A member access table spanning pages repeats its header on each of them."""
+    report = build_report(build_large_analysis(80))
+    reader = PdfReader(io.BytesIO(render_pdf(report)))
+    texts = [" ".join(page.extract_text().split()) for page in reader.pages]
+
+    start = next(i for i, t in enumerate(texts) if "Member access" in t)
+    continued = texts[start + 1 :]
+    assert len(continued) >= 2
+    assert [t.startswith(ACCESS_HEADER) for t in continued] == [True] * len(continued)
