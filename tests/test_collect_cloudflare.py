@@ -422,6 +422,22 @@ def test_a_429_waits_the_retry_after_seconds() -> None:
     assert statuses == [429, 200, 200]
 
 
+def test_retries_stop_when_the_wait_budget_is_spent() -> None:
+    """Waits never add up past the 5-minute budget; then the 429 is an error."""
+    limited = httpx.Response(
+        429, json=fixture("error_429_code_971.json"), headers={"retry-after": "200"}
+    )
+    routes = healthy_routes()
+    routes["/members"] = lambda r: limited
+    sleeps: list[float] = []
+
+    with pytest.raises(CollectError, match=r"HTTP 429 .*after 3 attempts") as caught:
+        collect(FakeCloudflare(routes), sleeps=sleeps)
+
+    assert sleeps == [200.0, 100.0]
+    assert caught.value.status == 429
+
+
 def test_a_connection_error_is_retried_and_recorded_without_status() -> None:
     """A dropped connection is retried with backoff; its record has no status."""
     failures = [httpx.ConnectError("connection refused")]
@@ -442,6 +458,22 @@ def test_a_connection_error_is_retried_and_recorded_without_status() -> None:
     assert (first.status, second.status) == (None, 200)
     assert first.entry == second.entry == layout.CF_ACCOUNT
     assert len(sleeps) == 1 and 0 < sleeps[0] <= 2
+
+
+def test_progress_counts_the_pages_read_per_entry() -> None:
+    """progress(entry, pages) counts pages per entry, across user groups too."""
+    fake = FakeCloudflare(healthy_routes())
+    calls: list[tuple[str, int]] = []
+    config = CollectConfig(ACCOUNT, BASE, page_sizes=PageSizes(cf_members=2, scim=2))
+
+    with cloudflare_client(BASE, TOKEN, transport=httpx.MockTransport(fake)) as c:
+        collect_snapshot(
+            config, c, None, clock=Clock(), progress=lambda *a: calls.append(a)
+        )
+
+    assert [n for e, n in calls if e == layout.CF_MEMBERS] == [1, 2]
+    assert [n for e, n in calls if e == layout.CF_USER_GROUP_MEMBERS] == [1, 2]
+    assert len(calls) == len(fake.requests)
 
 
 def test_the_client_sends_the_bearer_token_and_user_agent() -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -24,8 +25,11 @@ log = logging.getLogger(__name__)
 USER_AGENT = f"cf-scim-audit/{__version__}"
 JSON_TYPES = frozenset({"application/json", "application/scim+json"})
 MAX_ATTEMPTS = 4
-# cloudflare-api.md §4: a 429 blocks calls for up to the 5-minute window.
-MAX_WAIT_SECONDS = 300.0
+# cloudflare-api.md §4: a 429 blocks calls for up to the 5-minute window, so
+# all the waits of one request together stay within that window.
+RETRY_BUDGET_SECONDS = 300.0
+# TODO: requests are serial but never slowed as x-ratelimit-remaining nears 0
+# (cloudflare-api.md §4); a 429 is waited out instead.
 _BACKOFF = tenacity.wait_exponential_jitter(initial=1, max=30, jitter=1)
 _RETRIED_ERRORS = (
     httpx.TimeoutException,
@@ -117,6 +121,7 @@ class ApiSession:
 
     ``records`` may be shared between sessions so one manifest lists every
     exchange in order. ``sleep`` is injectable so tests never wait.
+    ``progress(entry, pages)`` is told the pages read so far for each entry.
     """
 
     def __init__(
@@ -132,6 +137,7 @@ class ApiSession:
         self.records: list[RequestRecord] = [] if records is None else records
         self._sleep = sleep
         self._progress = progress
+        self._pages: Counter[str] = Counter()
         self._max_attempts = max_attempts
 
     def get_json(
@@ -160,13 +166,14 @@ class ApiSession:
             ) from exc
         if response.is_error:
             raise api_error(response, _attempts(retrying))
+        self._pages[entry] += 1
         if self._progress is not None:
-            self._progress(entry, page)
+            self._progress(entry, self._pages[entry])
         return response
 
     def _retrying(self) -> tenacity.Retrying:
         return tenacity.Retrying(
-            stop=tenacity.stop_after_attempt(self._max_attempts),
+            stop=tenacity.stop_after_attempt(self._max_attempts) | _BudgetSpent(),
             wait=_retry_wait,
             retry=tenacity.retry_if_exception_type(
                 (_RetryableStatus, *_RETRIED_ERRORS)
@@ -218,15 +225,23 @@ def _attempts(retrying: tenacity.Retrying) -> int:
     return int(retrying.statistics.get("attempt_number", 1))
 
 
+class _BudgetSpent(tenacity.stop.stop_base):
+    """Stop once the waits of one request have used the whole retry budget."""
+
+    def __call__(self, retry_state: tenacity.RetryCallState) -> bool:
+        return retry_state.idle_for >= RETRY_BUDGET_SECONDS
+
+
 def _retry_wait(state: tenacity.RetryCallState) -> float:
-    """Seconds the API asked us to wait, else exponential backoff with jitter."""
+    """Seconds the API asked us to wait, else exponential backoff with jitter.
+
+    Never more than what is left of the retry budget.
+    """
     outcome = state.outcome
     error = outcome.exception() if outcome is not None else None
-    if isinstance(error, _RetryableStatus):
-        asked = _asked_wait(error.response)
-        if asked is not None:
-            return min(asked, MAX_WAIT_SECONDS)
-    return float(_BACKOFF(state))
+    asked = _asked_wait(error.response) if isinstance(error, _RetryableStatus) else None
+    wait = float(_BACKOFF(state)) if asked is None else asked
+    return min(wait, RETRY_BUDGET_SECONDS - state.idle_for)
 
 
 def _asked_wait(response: httpx.Response) -> float | None:

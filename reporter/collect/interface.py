@@ -68,8 +68,8 @@ def collect_snapshot(
 ) -> Snapshot:
     """Collect Cloudflare (and Okta when a client is given) into an unwritten Snapshot.
 
-    ``progress(entry, page)`` is called after each page received; ``sleep`` is
-    what waits between retries.
+    ``progress(entry, pages)`` is called after each page received with the pages
+    read so far for that entry; ``sleep`` is what waits between retries.
     """
     _validate(config, okta)
     started = _utc(clock())
