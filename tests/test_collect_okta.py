@@ -37,6 +37,7 @@ V1_TARGET = "00g1appgrpEXAMPLE01"
 V2_SOURCE = "00g1cfadminsEXAMPLE1"
 V2_TARGET = "00g1appgrpEXAMPLE02"
 STRAY = "00g1strayCFEXAMPLE3"
+READERS = "00g1cfreadrsEXAMPLE2"
 USERS_PAGE_2 = f"{OKTA}/api/v1/users?after=00u1bob00EXAMPLE0002&limit=200"
 
 Route = Callable[[httpx.Request], httpx.Response]
@@ -165,8 +166,8 @@ def test_app_users_and_groups_are_expanded_and_keyed_by_app() -> None:
     assert dict(groups_url.params) == {"expand": "group", "limit": "200"}
 
 
-def test_groups_hold_every_mapped_group_and_cf_group_once() -> None:
-    """Mapping sources and targets, then CF- search hits, each group once."""
+def test_groups_hold_every_mapped_assigned_and_cf_group_once() -> None:
+    """Mapping sources and targets, app groups, then CF- search hits, each once."""
     fake = FakeOkta(healthy_routes())
 
     evidence = collect(fake)
@@ -176,6 +177,7 @@ def test_groups_hold_every_mapped_group_and_cf_group_once() -> None:
         V1_TARGET,
         V2_SOURCE,
         V2_TARGET,
+        READERS,
         STRAY,
     ]
     (search,) = fake.urls("/api/v1/groups")

@@ -116,18 +116,28 @@ def _mapped_groups(
         for entry in (layout.OKTA_GROUPS, layout.OKTA_GROUP_MEMBERS):
             evidence.skip(entry, needs=layout.OKTA_PUSH_MAPPINGS, hint=PUSH_HINT)
         return
-    per_app = evidence.entries[layout.OKTA_PUSH_MAPPINGS].values()
-    mappings = [mapping for listed in per_app for mapping in listed]
-    for entry, fetch in (
-        (layout.OKTA_GROUPS, _groups),
-        (layout.OKTA_GROUP_MEMBERS, _group_members),
-    ):
-        evidence.attempt(
-            entry,
-            partial(fetch, session, config, mappings),
-            hint=GROUPS_HINT,
-            tolerated=TOLERATED,
-        )
+    mappings = _flatten(evidence.entries[layout.OKTA_PUSH_MAPPINGS])
+    assigned = [
+        app_group["_embedded"]["group"]
+        for app_group in _flatten(evidence.entries.get(layout.OKTA_APP_GROUPS, {}))
+        if isinstance(app_group.get("_embedded", {}).get("group"), dict)
+    ]
+    evidence.attempt(
+        layout.OKTA_GROUPS,
+        partial(_groups, session, config, mappings, assigned),
+        hint=GROUPS_HINT,
+        tolerated=TOLERATED,
+    )
+    evidence.attempt(
+        layout.OKTA_GROUP_MEMBERS,
+        partial(_group_members, session, config, mappings),
+        hint=GROUPS_HINT,
+        tolerated=TOLERATED,
+    )
+
+
+def _flatten(per_app: dict[str, list[Json]]) -> list[Json]:
+    return [item for listed in per_app.values() for item in listed]
 
 
 def _apps(session: ApiSession, apps: dict[str, str | None]) -> Fetched:
@@ -180,9 +190,16 @@ def _per_app(
 
 
 def _groups(
-    session: ApiSession, config: CollectConfig, mappings: list[Json]
+    session: ApiSession,
+    config: CollectConfig,
+    mappings: list[Json],
+    assigned: list[Json],
 ) -> Fetched:
-    """Every group a push mapping names, then every ``CF-`` group, once each."""
+    """Every group a push mapping names, the apps' groups, every ``CF-`` group.
+
+    Each group is kept once; the apps' groups come embedded in the app group
+    list (``expand=group``), so they cost no request.
+    """
     ids = _unique(
         g for m in mappings for g in (m.get("sourceGroupId"), m.get("targetGroupId"))
     )
@@ -198,7 +215,7 @@ def _groups(
         params={"search": VIRTUAL_GROUP_SEARCH, "limit": config.page_sizes.okta_groups},
         max_pages=config.max_pages,
     )
-    for group in found.data:
+    for group in [*assigned, *found.data]:
         groups.setdefault(str(group.get("id")), group)
     listed = list(groups.values())
     return Fetched(listed, len(ids) + found.pages, len(listed))
