@@ -492,6 +492,14 @@ def test_another_account_is_refused(emulator: Emulator) -> None:
     assert response.json()["errors"][0]["code"] == 9109
 
 
+def test_members_of_an_unknown_user_group_is_a_404(cf: httpx.Client) -> None:
+    """Listing members of a user group that does not exist is a 404, not empty."""
+    response = cf.get(f"/iam/user_groups/{'0' * 32}/members")
+
+    assert response.status_code == 404
+    assert response.json()["success"] is False
+
+
 def test_an_unknown_okta_group_is_e0000007(okta: httpx.Client) -> None:
     """A group id Okta does not know answers 404 with E0000007."""
     response = okta.get("/groups/00gNOSUCHGROUP000000/users")

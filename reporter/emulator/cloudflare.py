@@ -36,6 +36,7 @@ _SCIM_EQ = re.compile(r'^(?P<attr>\w+)\s+eq\s+"(?P<value>[^"]*)"$', re.IGNORECAS
 Query = Mapping[str, str]
 Params = Mapping[str, str]
 Items = Callable[[Params, Query], list[Json]]
+Children = Callable[[Params, Query], list[Json] | None]  # None: no such parent
 Find = Callable[[Params], Json | None]
 
 
@@ -193,11 +194,15 @@ class CloudflareApi:
 
     # -- handler kinds -------------------------------------------------------
 
-    def _paged(self, items: Items, size: PageSize) -> Callable[..., Reply]:
+    def _paged(self, items: Children, size: PageSize) -> Callable[..., Reply]:
         def handle(request: Request, params: Params) -> Reply:
-            return self._in_account(params, scim=False) or Reply(
-                200, page_window(items(params, request.query), request.query, size)
-            )
+            refused = self._in_account(params, scim=False)
+            if refused is not None:
+                return refused
+            selected = items(params, request.query)
+            if selected is None:
+                return v4_error(404, 1003, f"user group {params.get('g')} not found")
+            return Reply(200, page_window(selected, request.query, size))
 
         return handle
 
@@ -281,10 +286,10 @@ class CloudflareApi:
         )
         return _ordered(groups, "name", query)
 
-    def _group_members(self, params: Params, query: Query) -> list[Json]:
+    def _group_members(self, params: Params, query: Query) -> list[Json] | None:
         listed = self.org.user_group_members.get(params["g"])
         if listed is None:
-            return []
+            return None
         members = _matching(listed, query, fuzzy={"fuzzyEmail": "email"})
         return _ordered(members, "email", query)
 
