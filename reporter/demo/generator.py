@@ -20,17 +20,36 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from reporter.demo.cast import (
+    ACCOUNT_SCOPE,
+    ADMIN,
+    ASCII_FOLD,
+    CAST,
+    ERROR_GROUP,
+    ERROR_SUMMARY,
+    EXTRA_GRANTS,
+    FIRST_NAMES,
+    FOREIGN_SOURCE,
+    HOSTILE_LOCAL,
+    LAST_NAMES,
+    OKTA_ORG,
+    READ_ONLY,
+    RESOURCE_GROUPS,
+    ROLES,
+    SCIM_GROUP,
+    SCIM_USER,
+    STRAY_V1,
+    UNKNOWN_SOURCE,
+    USER_GROUPS,
+    V1_PREFIX,
+    VIRTUAL_GROUPS,
+    WHOLE_ACCOUNT,
+    ZONE_GROUPS,
+    ZONE_SCOPE,
+    Person,
+)
 from reporter.demo.org import CloudflareOrg, Json, OktaOrg, Organization
 from reporter.errors import ConfigError
-
-DOMAIN = "northwind.example"
-ACCOUNT_SCOPE = "com.cloudflare.api.account"
-ZONE_SCOPE = "com.cloudflare.api.account.zone"
-SCIM_USER = "urn:ietf:params:scim:schemas:core:2.0:User"
-SCIM_GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
-V1_PREFIX = "cloudflare-v1-"
-OKTA_ORG = "https://northwind.okta.example"
-WHOLE_ACCOUNT = "account"  # resource group plan name of the whole-account group
 
 _EPOCH = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
 _AREAS = (
@@ -47,301 +66,6 @@ _AREAS = (
     "zone_settings",
     "zones",
 )
-
-# name, meta.label, areas read, areas written ("*" = all), description.
-_ROLES: tuple[tuple[str, str, str, str, str], ...] = (
-    ("Administrator", "admin", "*", "*", "Can access the full account."),
-    (
-        "Super Administrator - All Privileges",
-        "super_admin",
-        "*",
-        "*",
-        "Can edit any Cloudflare setting, make purchases and manage members.",
-    ),
-    ("Administrator Read Only", "admin_readonly", "*", "", "Can view everything."),
-    ("Analytics", "analytics", "analytics,logs", "", "Can read analytics."),
-    ("Audit Logs Viewer", "audit_logs_viewer", "logs", "", "Can view audit logs."),
-    ("Billing", "billing", "billing", "billing", "Can edit billing."),
-    ("DNS", "dns", "dns,dns_records,zones", "dns,dns_records", "Can edit DNS."),
-    ("Firewall", "firewall", "waf,zones", "waf", "Can edit WAF rules."),
-    (
-        "Minimal Account Access",
-        "minimal_account_access",
-        "organization",
-        "",
-        "Can view the account and nothing else.",
-    ),
-)
-# Domain-scoped permission groups: never usable with v1 groups (§6.3).
-_ZONE_GROUPS = (("Domain Administrator", "domain_admin"), ("Domain DNS", "domain_dns"))
-
-# Virtual group role, displayName template, Okta source group. Both documented
-# spellings of the name appear (cloudflare-api.md §6.3), and one account id is
-# written in upper case: the id compares case-insensitively.
-_VIRTUAL_GROUPS = (
-    ("Administrator", "CF-{acct} - {role}", "Okta Cloudflare Admins"),
-    (
-        "Super Administrator - All Privileges",
-        "CF-{ACCT} - {role}",
-        "Okta Cloudflare Owners",
-    ),
-    ("DNS", "CF-{acct}-{role}", "DNS Team"),
-    ("Billing", "CF-{acct} - {role}", "Finance"),
-    ("Administrator Read Only", "CF-{acct} - {role}", "Auditors"),
-)
-# v1 mappings Cloudflare never materialised: another account, an unknown role.
-_STRAY_V1 = (
-    ("CF-{other} - Administrator", "Partner Admins"),
-    ("CF-{acct} - Firewall Wizard", "Security Team"),
-)
-FOREIGN_SOURCE, UNKNOWN_SOURCE = (source for _, source in _STRAY_V1)
-
-# SCIM-synced user groups: name, permission group, resource group plan name.
-_USER_GROUPS: tuple[tuple[str, str | None, str], ...] = (
-    ("Cloudflare-Admins", "Administrator", WHOLE_ACCOUNT),
-    ("Cloudflare-DNS-Editors", "DNS", WHOLE_ACCOUNT),
-    ("Cloudflare-ReadOnly", "Administrator Read Only", WHOLE_ACCOUNT),
-    ("Cloudflare-Billing", None, WHOLE_ACCOUNT),  # synced, no policy yet (step 4)
-    ("Cloudflare-Zone-Admins", "Domain Administrator", "prod-zones"),
-)
-# Cloudflare refuses SCIM groups whose name starts with "CF" (§6.2): the push
-# of this v2 group fails, so it has no SCIM group and no user group.
-ERROR_GROUP = "CF Network Engineers"
-_ERROR_SUMMARY = (
-    "Failed on 2026-02-03T10:15:00Z: Error while creating user group "
-    f"{ERROR_GROUP}: group names starting with CF are reserved"
-)
-# Permission groups of the extra user groups that large demos add.
-_EXTRA_GRANTS = (
-    ("Analytics", WHOLE_ACCOUNT),
-    ("Firewall", WHOLE_ACCOUNT),
-    ("Administrator Read Only", WHOLE_ACCOUNT),
-    ("DNS", WHOLE_ACCOUNT),
-    ("Domain DNS", "staging-zone"),
-    ("Audit Logs Viewer", WHOLE_ACCOUNT),
-)
-_RESOURCE_GROUPS = ("prod-zones", "staging-zone")
-
-Policy = tuple[str, str, str]  # access, permission group name, resource group plan
-
-
-@dataclass(frozen=True)
-class Person:
-    """One person in the scenario and every access decision about them."""
-
-    first: str
-    last: str
-    local: str  # email local part (or a whole address when it holds "@")
-    virtual: tuple[str, ...] = ()  # roles of the virtual groups they are in
-    user_groups: tuple[str, ...] = ()
-    direct: tuple[Policy, ...] = ()
-    roles: tuple[str, ...] = ()  # independent legacy roles
-    okta_status: str | None = "ACTIVE"  # None: no Okta user at all
-    okta_case_differs: bool = False  # Okta keeps the email title-cased
-    v2: bool = False  # assigned to the v2 app
-    pending: bool = False
-    invite_user: bool = True  # pending invite: whether `user` is present
-    okta_groups: tuple[str, ...] = ()  # Okta-only groups (stray v1, errored v2)
-
-    @property
-    def email(self) -> str:
-        """The address as Cloudflare stores it."""
-        return self.local if "@" in self.local else f"{self.local}@{DOMAIN}"
-
-    @property
-    def okta_email(self) -> str:
-        """The address as Okta stores it."""
-        if not self.okta_case_differs:
-            return self.email
-        local, _, domain = self.email.partition("@")
-        return ".".join(p.capitalize() for p in local.split(".")) + "@" + domain
-
-
-_HOSTILE_FIRST = '=HYPERLINK("http://x.invalid","<script>alert(1)</script>")'
-_HOSTILE_LAST = "<img src=x onerror=alert(2)>"
-_ADMIN = "Administrator"
-_SUPER = "Super Administrator - All Privileges"
-_READ_ONLY = "Administrator Read Only"
-
-# The named cast: each person stands for one situation the report must show.
-_CAST = (
-    Person("Break-Glass", "Admin", "breakglass", roles=(_SUPER,), okta_status=None),
-    Person("Olivia", "Chen", "olivia.chen", virtual=(_SUPER,)),
-    Person("Liam", "Walker", "liam.walker", (_ADMIN,), ("Cloudflare-Admins",), v2=True),
-    Person(
-        "Noah",
-        "Patel",
-        "noah.patel",
-        (_ADMIN, "DNS"),
-        ("Cloudflare-DNS-Editors",),
-        v2=True,
-    ),
-    Person(
-        "Emma", "Johansson", "emma.johansson", ("Billing",), ("Cloudflare-Billing",)
-    ),
-    Person("Lucas", "Martin", "lucas.martin", ("Billing",), roles=("Analytics",)),
-    Person(
-        "Mia", "Rossi", "mia.rossi", ("DNS",), direct=(("allow", "DNS", WHOLE_ACCOUNT),)
-    ),
-    Person("Ethan", "Brooks", "ethan.brooks", ("DNS",), okta_status="SUSPENDED"),
-    Person(
-        "Sophia",
-        "Novak",
-        "sophia.novak",
-        (_READ_ONLY,),
-        ("Cloudflare-ReadOnly",),
-        okta_status="DEPROVISIONED",
-    ),
-    Person(
-        "José",
-        "García",
-        "jose.garcia",
-        (_ADMIN,),
-        ("Cloudflare-Admins",),
-        okta_case_differs=True,
-        v2=True,
-    ),
-    Person("小明", "王", "wang.xiaoming", (_READ_ONLY,)),
-    Person("ليلى", "حداد", "layla.haddad", (), ("Cloudflare-ReadOnly",), v2=True),
-    Person("נועה", "כהן", "noa.cohen", ("DNS",), ("Cloudflare-DNS-Editors",), v2=True),
-    Person(_HOSTILE_FIRST, _HOSTILE_LAST, "mallory", (_ADMIN,)),
-    Person(
-        "Chloé",
-        "Dubois",
-        "chloe.dubois",
-        (_ADMIN,),
-        ("Cloudflare-Zone-Admins",),
-        v2=True,
-    ),
-    Person(
-        "Mateo",
-        "Álvarez",
-        "mateo.alvarez",
-        direct=(
-            ("allow", "Analytics", WHOLE_ACCOUNT),
-            ("deny", "Billing", WHOLE_ACCOUNT),
-        ),
-    ),
-    Person(
-        "Hannah",
-        "Schmidt",
-        "hannah.schmidt",
-        direct=(("allow", "Domain DNS", "staging-zone"),),
-        v2=True,
-    ),
-    Person(
-        "由紀",
-        "田中",
-        "yuki.tanaka",
-        (_SUPER,),
-        direct=(("allow", _SUPER, WHOLE_ACCOUNT),),
-    ),
-    Person("Amelia", "Wright", "amelia.wright", roles=("Audit Logs Viewer",)),
-    Person(
-        "Grace",
-        "Kim",
-        "grace.kim",
-        (),
-        ("Cloudflare-DNS-Editors",),
-        okta_status="LOCKED_OUT",
-        v2=True,
-    ),
-    Person("Oliver", "Smith", "oliver.smith", okta_status="RECOVERY"),
-    Person(
-        "Isabella",
-        "Costa",
-        "isabella.costa",
-        ("Billing",),
-        direct=(("allow", "Billing", WHOLE_ACCOUNT),),
-        okta_status="PASSWORD_EXPIRED",
-    ),
-    Person(
-        "Björn",
-        "Lindqvist",
-        "bjorn.lindqvist",
-        (_READ_ONLY,),
-        ("Cloudflare-ReadOnly",),
-        v2=True,
-        okta_groups=(FOREIGN_SOURCE,),
-    ),
-    Person(
-        "Priya",
-        "Raman",
-        "priya.raman",
-        ("DNS",),
-        ("Cloudflare-DNS-Editors",),
-        v2=True,
-        okta_groups=(UNKNOWN_SOURCE, ERROR_GROUP),
-    ),
-    Person(
-        "Daniel",
-        "Okafor",
-        "daniel.okafor",
-        (),
-        ("Cloudflare-Zone-Admins",),
-        v2=True,
-        okta_groups=(ERROR_GROUP,),
-    ),
-    # Pending invites, made by hand in the dashboard.
-    Person(
-        "",
-        "",
-        "r.khan@partner.example",
-        roles=(_ADMIN,),
-        okta_status=None,
-        pending=True,
-    ),
-    Person(
-        "",
-        "",
-        "new.hire",
-        roles=("DNS",),
-        okta_status="STAGED",
-        pending=True,
-        invite_user=False,
-    ),
-    Person(
-        "Kofi",
-        "Mensah",
-        "kofi.mensah",
-        roles=(_READ_ONLY,),
-        okta_status="PROVISIONED",
-        pending=True,
-    ),
-)
-HOSTILE_LOCAL = "mallory"
-
-_FIRST_NAMES = (
-    "Sam",
-    "Aisha",
-    "Léa",
-    "Jonas",
-    "Fatima",
-    "Mei",
-    "Carlos",
-    "Anna",
-    "Omar",
-    "Zoë",
-    "Ravi",
-    "Ingrid",
-    "Tomás",
-    "Nadia",
-)
-_LAST_NAMES = (
-    "Taylor",
-    "Müller",
-    "Silva",
-    "Nowak",
-    "Haddad",
-    "Ito",
-    "Ødegård",
-    "Kowalski",
-    "Moreau",
-    "Singh",
-    "O'Brien",
-    "Park",
-)
-_ASCII = str.maketrans("éëáöüøØåÅ'", "eeaouooaa-")
 
 
 @dataclass
@@ -371,10 +95,10 @@ def build_organization(*, seed: int = 2026, size: int = 60) -> Organization:
 
 def build_scenario(*, seed: int = 2026, size: int = 60) -> tuple[Organization, Ledger]:
     """Build the demo organization and the ledger of what it decided."""
-    if size < len(_CAST):
+    if size < len(CAST):
         raise ConfigError(
             f"demo size {size} is too small for the scenario",
-            hint=f"pass a size of at least {len(_CAST)}",
+            hint=f"pass a size of at least {len(CAST)}",
         )
     # Demo data must be reproducible, not secret.
     builder = _Builder(random.Random(seed))  # noqa: S311
@@ -461,9 +185,7 @@ class _Builder:
         self.virtual_groups()
         self.user_groups(size)
         self.errored_push()
-        people = list(_CAST) + [
-            self.generic_person(n) for n in range(size - len(_CAST))
-        ]
+        people = list(CAST) + [self.generic_person(n) for n in range(size - len(CAST))]
         for person in people:
             self.add_person(person)
         # Someone offboarded properly: deprovisioned in Okta, gone from Cloudflare.
@@ -474,7 +196,7 @@ class _Builder:
 
     def catalogue(self) -> None:
         """Legacy roles, same-named permission groups and resource groups."""
-        for name, label, read, write, description in _ROLES:
+        for name, label, read, write, description in ROLES:
             role = {
                 "id": self.hex_id(),
                 "name": name,
@@ -484,10 +206,10 @@ class _Builder:
             self.roles[name] = role
             self.cf.roles.append(role)
             self.add_permission_group(name, label, ACCOUNT_SCOPE, description)
-        for name, label in _ZONE_GROUPS:
+        for name, label in ZONE_GROUPS:
             self.add_permission_group(name, label, ZONE_SCOPE, f"{name} on zones.")
         self.add_resource_group("whole-account", WHOLE_ACCOUNT, "*")
-        for name in _RESOURCE_GROUPS:
+        for name in RESOURCE_GROUPS:
             zone = f"{ZONE_SCOPE}.{self.hex_id()}"
             self.add_resource_group(name, name, zone)
 
@@ -653,7 +375,7 @@ class _Builder:
         """SCIM system groups and their v1 Okta wiring, plus stray v1 mappings."""
         names = {"acct": self.account_id, "ACCT": self.account_id.upper()}
         v1 = self.okta.v1_app_id
-        for role, template, source_name in _VIRTUAL_GROUPS:
+        for role, template, source_name in VIRTUAL_GROUPS:
             display = template.format(role=role, **names)
             self.cf.scim_groups.append(
                 {
@@ -666,17 +388,17 @@ class _Builder:
             self.ledger.virtual_members[display] = []
             self.push(v1, self.source_group(source_name, v1), display)
         other = self.hex_id()
-        for template, source_name in _STRAY_V1:
+        for template, source_name in STRAY_V1:
             display = template.format(other=other, **names)
             self.push(v1, self.source_group(source_name, v1), display)
-        self.ledger.foreign_groups.append(_STRAY_V1[0][0].format(other=other))
-        self.ledger.unknown_role_groups.append(_STRAY_V1[1][0].format(**names))
+        self.ledger.foreign_groups.append(STRAY_V1[0][0].format(other=other))
+        self.ledger.unknown_role_groups.append(STRAY_V1[1][0].format(**names))
 
     def user_groups(self, size: int) -> None:
         """The SCIM-synced user groups, scaled with ``size`` (300 at 20,000)."""
-        plans = list(_USER_GROUPS)
+        plans = list(USER_GROUPS)
         for n in range(max(0, round(size * 300 / 20_000) - len(plans))):
-            grant, scope = _EXTRA_GRANTS[n % len(_EXTRA_GRANTS)]
+            grant, scope = EXTRA_GRANTS[n % len(EXTRA_GRANTS)]
             plans.append((f"Team-{n + 1:03d} {grant}", grant, scope))
             self.extra_groups.append(plans[-1][0])
         for name, pg_name, rg_plan in plans:
@@ -721,7 +443,7 @@ class _Builder:
         """The v2 push that Cloudflare refused (the name starts with CF)."""
         v2 = self.okta.v2_app_id
         source = self.source_group(ERROR_GROUP, v2)
-        self.push(v2, source, None, error=_ERROR_SUMMARY)
+        self.push(v2, source, None, error=ERROR_SUMMARY)
         self.ledger.error_mappings.append(ERROR_GROUP)
 
     def everyone_group(self) -> None:
@@ -734,15 +456,15 @@ class _Builder:
 
     def generic_person(self, n: int) -> Person:
         """Someone in one of the scenario's ordinary situations."""
-        first = self.rng.choice(_FIRST_NAMES)
-        last = self.rng.choice(_LAST_NAMES)
-        local = f"{first}.{last}{n + 1}".lower().translate(_ASCII)
+        first = self.rng.choice(FIRST_NAMES)
+        last = self.rng.choice(LAST_NAMES)
+        local = f"{first}.{last}{n + 1}".lower().translate(ASCII_FOLD)
         status = self.rng.choices(
             ("ACTIVE", "SUSPENDED", "DEPROVISIONED", "LOCKED_OUT", "PASSWORD_EXPIRED"),
             weights=(92, 2, 2, 2, 2),
         )[0]
         kind = self.rng.randrange(9)
-        role = self.rng.choice([r for r, _, _ in _VIRTUAL_GROUPS])
+        role = self.rng.choice([r for r, _, _ in VIRTUAL_GROUPS])
         plain = Person(first, last, local, okta_status=status)
         return self.situation(plain, kind, role)
 
@@ -754,7 +476,7 @@ class _Builder:
         }
         if kind == 0:  # covered by the equivalent user group
             ug = covering.get(role, "Cloudflare-ReadOnly")
-            role = role if role in covering else _READ_ONLY
+            role = role if role in covering else READ_ONLY
             return _with(p, virtual=(role,), user_groups=(ug,), v2=True)
         if kind == 1:  # depends on the virtual group alone
             return _with(p, virtual=(role,))
@@ -771,7 +493,7 @@ class _Builder:
             return _with(p, virtual=("Billing",), user_groups=("Cloudflare-Billing",))
         if kind == 7:  # moved to a zone-scoped group: not equivalent
             zone_group = ("Cloudflare-Zone-Admins",)
-            return _with(p, virtual=(_ADMIN,), user_groups=zone_group, v2=True)
+            return _with(p, virtual=(ADMIN,), user_groups=zone_group, v2=True)
         return p  # minimal access, nothing else
 
     def add_person(self, p: Person) -> None:
@@ -884,7 +606,7 @@ class _Builder:
 
     def join_okta_groups(self, p: Person, user: Json) -> None:
         """Put ``user`` in their source groups and the push targets of those."""
-        sources = [src for role, _, src in _VIRTUAL_GROUPS if role in p.virtual]
+        sources = [src for role, _, src in VIRTUAL_GROUPS if role in p.virtual]
         sources += list(p.user_groups) + list(p.okta_groups)
         for name in sources:
             group_id = self.okta_groups[name]["id"]
@@ -940,7 +662,7 @@ class _Builder:
             ledger.case_mismatch.append(email)
         if p.local == HOSTILE_LOCAL:
             ledger.hostile_email = email
-        for role, template, _ in _VIRTUAL_GROUPS:
+        for role, template, _ in VIRTUAL_GROUPS:
             if role in p.virtual:
                 names = {"acct": self.account_id, "ACCT": self.account_id.upper()}
                 ledger.virtual_members[template.format(role=role, **names)].append(
