@@ -33,6 +33,9 @@ SCIM_HINT = (
 )
 
 
+_WHAT = {layout.CF_ACCOUNT: "the account", layout.CF_MEMBERS: "the account members"}
+
+
 def _needs_settings_read(account_id: str) -> str:
     return f"the token needs Account Settings Read for account {account_id}"
 
@@ -41,49 +44,68 @@ def collect_cloudflare(
     session: ApiSession, evidence: Evidence, config: CollectConfig
 ) -> None:
     """Collect every Cloudflare entry of the snapshot layout into ``evidence``."""
-    account_id = config.account_id
-    base = f"/accounts/{account_id}"
-    sizes = config.page_sizes
-    iam_hint = _needs_settings_read(account_id)
+    base = f"/accounts/{config.account_id}"
+    _account_and_members(session, evidence, config, base)
+    _iam_catalog(session, evidence, config, base)
+    _user_groups(session, evidence, config, base)
+    _scim(session, evidence, config, base)
 
-    def pages_of(entry: str, path: str, per_page: int) -> Callable[[], Fetched]:
-        return partial(
-            cloudflare_pages,
-            session,
-            f"{base}/{path}",
-            entry=entry,
-            per_page=per_page,
-            max_pages=config.max_pages,
-        )
 
-    _core(evidence, layout.CF_ACCOUNT, account_id, partial(_account, session, base))
-    _core(
-        evidence,
-        layout.CF_MEMBERS,
-        account_id,
-        pages_of(layout.CF_MEMBERS, "members", sizes.cf_members),
+def _pages_of(
+    session: ApiSession, config: CollectConfig, url: str, entry: str, per_page: int
+) -> Callable[[], Fetched]:
+    return partial(
+        cloudflare_pages,
+        session,
+        url,
+        entry=entry,
+        per_page=per_page,
+        max_pages=config.max_pages,
     )
+
+
+def _account_and_members(
+    session: ApiSession, evidence: Evidence, config: CollectConfig, base: str
+) -> None:
+    account_id = config.account_id
+    _core(evidence, layout.CF_ACCOUNT, account_id, partial(_account, session, base))
+    members = _pages_of(
+        session,
+        config,
+        f"{base}/members",
+        layout.CF_MEMBERS,
+        config.page_sizes.cf_members,
+    )
+    _core(evidence, layout.CF_MEMBERS, account_id, members)
+
+
+def _iam_catalog(
+    session: ApiSession, evidence: Evidence, config: CollectConfig, base: str
+) -> None:
+    """Roles, permission groups and resource groups: what grants are made of."""
+    hint = _needs_settings_read(config.account_id)
+    sizes = config.page_sizes
     evidence.attempt(
         layout.CF_ROLES,
-        pages_of(layout.CF_ROLES, "roles", sizes.cf_roles),
-        hint=f"{iam_hint}; /roles is deprecated since 2026-07-21",
+        _pages_of(session, config, f"{base}/roles", layout.CF_ROLES, sizes.cf_roles),
+        hint=f"{hint}; /roles is deprecated since 2026-07-21",
     )
     evidence.attempt(
         layout.CF_PERMISSION_GROUPS,
-        pages_of(
+        _pages_of(
+            session,
+            config,
+            f"{base}/iam/permission_groups",
             layout.CF_PERMISSION_GROUPS,
-            "iam/permission_groups",
             sizes.cf_permission_groups,
         ),
-        hint=iam_hint,
+        hint=hint,
     )
     evidence.attempt(
         layout.CF_RESOURCE_GROUPS,
-        lambda: _resource_groups(session, base),
-        hint=iam_hint,
+        partial(_resource_groups, session, base),
+        hint=hint,
     )
-    _user_groups(session, evidence, config, base)
-    _scim(session, evidence, config, base)
 
 
 def _core(
@@ -111,7 +133,7 @@ def _refused(exc: ApiError, entry: str, account_id: str) -> CollectError:
             hint="check --account: the 32 hex characters from the dashboard URL",
         )
     return CollectError(
-        f"Cloudflare refused to read {entry} (HTTP {exc.status}, {code}{said})",
+        f"Cloudflare refused to read {_WHAT[entry]} (HTTP {exc.status}, {code}{said})",
         url=exc.url,
         status=exc.status,
         hint=_needs_settings_read(account_id),
@@ -140,12 +162,12 @@ def _user_groups(
     hint = _needs_settings_read(config.account_id)
     collected = evidence.attempt(
         layout.CF_USER_GROUPS,
-        lambda: cloudflare_pages(
+        _pages_of(
             session,
+            config,
             f"{base}/iam/user_groups",
-            entry=layout.CF_USER_GROUPS,
-            per_page=config.page_sizes.cf_user_groups,
-            max_pages=config.max_pages,
+            layout.CF_USER_GROUPS,
+            config.page_sizes.cf_user_groups,
         ),
         hint=hint,
     )
@@ -157,7 +179,7 @@ def _user_groups(
     groups = evidence.entries[layout.CF_USER_GROUPS]
     evidence.attempt(
         layout.CF_USER_GROUP_MEMBERS,
-        lambda: _user_group_members(session, config, base, groups),
+        partial(_user_group_members, session, config, base, groups),
         hint=hint,
     )
 
@@ -185,30 +207,21 @@ def _user_group_members(
 def _scim(
     session: ApiSession, evidence: Evidence, config: CollectConfig, base: str
 ) -> None:
-    size, cap = config.page_sizes.scim, config.max_pages
-    evidence.attempt(
-        layout.CF_SCIM_USERS,
-        lambda: scim_pages(
+    """SCIM Users and Groups, then the detail of each custom group."""
+    for entry, resource in (
+        (layout.CF_SCIM_USERS, "Users"),
+        (layout.CF_SCIM_GROUPS, "Groups"),
+    ):
+        fetch = partial(
+            scim_pages,
             session,
-            f"{base}/scim/v2/Users",
-            entry=layout.CF_SCIM_USERS,
-            count=size,
-            max_pages=cap,
-        ),
-        hint=SCIM_HINT,
-    )
-    collected = evidence.attempt(
-        layout.CF_SCIM_GROUPS,
-        lambda: scim_pages(
-            session,
-            f"{base}/scim/v2/Groups",
-            entry=layout.CF_SCIM_GROUPS,
-            count=size,
-            max_pages=cap,
-        ),
-        hint=SCIM_HINT,
-    )
-    if not collected:
+            f"{base}/scim/v2/{resource}",
+            entry=entry,
+            count=config.page_sizes.scim,
+            max_pages=config.max_pages,
+        )
+        evidence.attempt(entry, fetch, hint=SCIM_HINT)
+    if layout.CF_SCIM_GROUPS not in evidence.entries:
         evidence.skip(
             layout.CF_SCIM_GROUP_DETAILS, needs=layout.CF_SCIM_GROUPS, hint=SCIM_HINT
         )
@@ -216,7 +229,7 @@ def _scim(
     groups = evidence.entries[layout.CF_SCIM_GROUPS]
     evidence.attempt(
         layout.CF_SCIM_GROUP_DETAILS,
-        lambda: _scim_group_details(session, base, groups),
+        partial(_scim_group_details, session, base, groups),
         hint=SCIM_HINT,
     )
 
