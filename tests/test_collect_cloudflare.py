@@ -311,6 +311,19 @@ def test_refused_account_or_members_is_fatal_naming_the_permission(tail: str) ->
     assert "\n" not in message
 
 
+def test_an_unknown_account_is_fatal_pointing_at_the_account_option() -> None:
+    """A 404 on the account names the id and the --account option."""
+    routes = healthy_routes()
+    routes[""] = v4("error_404_code_7003.json", status=404)
+
+    with pytest.raises(CollectError) as caught:
+        collect(FakeCloudflare(routes))
+
+    assert f"no account {ACCOUNT}" in caught.value.message
+    assert "code 7003" in caught.value.message
+    assert caught.value.hint is not None and "--account" in caught.value.hint
+
+
 def test_refused_scim_fails_only_the_scim_entries() -> None:
     """A 403 on SCIM is recorded with its hint; the SCIM entries are absent."""
     routes = healthy_routes()
