@@ -373,10 +373,9 @@ class _Builder:
 
     def virtual_groups(self) -> None:
         """SCIM system groups and their v1 Okta wiring, plus stray v1 mappings."""
-        names = {"acct": self.account_id, "ACCT": self.account_id.upper()}
         v1 = self.okta.v1_app_id
         for role, template, source_name in VIRTUAL_GROUPS:
-            display = template.format(role=role, **names)
+            display = self.name_of(template, role)
             self.cf.scim_groups.append(
                 {
                     "schemas": [SCIM_GROUP],
@@ -388,11 +387,17 @@ class _Builder:
             self.ledger.virtual_members[display] = []
             self.push(v1, self.source_group(source_name, v1), display)
         other = self.hex_id()
-        for template, source_name in STRAY_V1:
-            display = template.format(other=other, **names)
+        stray = [self.name_of(template, "", other) for template, _ in STRAY_V1]
+        for display, (_, source_name) in zip(stray, STRAY_V1, strict=True):
             self.push(v1, self.source_group(source_name, v1), display)
-        self.ledger.foreign_groups.append(STRAY_V1[0][0].format(other=other))
-        self.ledger.unknown_role_groups.append(STRAY_V1[1][0].format(**names))
+        self.ledger.foreign_groups.append(stray[0])
+        self.ledger.unknown_role_groups.append(stray[1])
+
+    def name_of(self, template: str, role: str, other: str = "") -> str:
+        """A v1 group name from its template (``other``: another account id)."""
+        return template.format(
+            acct=self.account_id, ACCT=self.account_id.upper(), role=role, other=other
+        )
 
     def user_groups(self, size: int) -> None:
         """The SCIM-synced user groups, scaled with ``size`` (300 at 20,000)."""
@@ -664,10 +669,7 @@ class _Builder:
             ledger.hostile_email = email
         for role, template, _ in VIRTUAL_GROUPS:
             if role in p.virtual:
-                names = {"acct": self.account_id, "ACCT": self.account_id.upper()}
-                ledger.virtual_members[template.format(role=role, **names)].append(
-                    email
-                )
+                ledger.virtual_members[self.name_of(template, role)].append(email)
         # A legacy role matching a virtual group belongs to that group.
         assert not set(p.roles) & set(p.virtual), p.email
         lost = sorted(set(p.virtual) - self.covered(p))
