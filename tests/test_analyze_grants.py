@@ -101,6 +101,20 @@ def test_resource_group_named_by_id_only_is_looked_up() -> None:
     assert grant.scope.kind == "zone"
 
 
+def test_unknown_resource_group_is_an_unreadable_scope(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A resource group id nobody lists yields an "other" scope and a warning."""
+    unknown = policy("DNS", resource_group={"id": "feedfacefeedfacefeedfacefeedface"})
+    entries = cloudflare_entries([member(ALICE, policies=(unknown,))])
+
+    with caplog.at_level(logging.WARNING):
+        (grant,) = only_member(entries).grants
+
+    assert (grant.scope.kind, grant.scope.label) == ("other", "unreadable scope")
+    assert "feedfacefeedfacefeedfacefeedface" in caplog.text
+
+
 def test_deny_policy_is_kept_as_a_deny_grant() -> None:
     """Deny policies are reported as their own lines, with access deny."""
     entries = cloudflare_entries(

@@ -436,7 +436,10 @@ def members_outside_both_apps(facts: Facts) -> Iterator[Hit]:
     assigned = okta.app_user_keys(okta.v1_app) | okta.app_user_keys(okta.v2_app)
     for member in facts.members:
         user = okta.user(member.email)
+        # Pending invites and inactive Okta users have findings of their own.
         if member.status == "pending" or user is None:
+            continue
+        if text(user, "status") in INACTIVE_STATUSES:
             continue
         if not assigned.intersection(_keys(user)):
             yield Hit(

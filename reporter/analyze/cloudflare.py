@@ -63,6 +63,7 @@ class CloudflareView:
     scim_groups: dict[str, Json]
     _scim_by_id: dict[str, Json] = field(default_factory=dict)
     _scim_by_key: dict[str, Json] = field(default_factory=dict)
+    _groups_by_member: dict[str, list[Json]] = field(default_factory=dict)
 
     @classmethod
     def from_inputs(cls, inputs: Inputs) -> CloudflareView:
@@ -89,6 +90,10 @@ class CloudflareView:
         for user in view.scim_users:
             view._scim_by_id.setdefault(text(user, "id"), user)
             view._scim_by_key.setdefault(email_key(text(user, "userName")), user)
+        for group in view.user_groups:
+            listed = view.user_group_members.get(text(group, "id"), [])
+            for member_id in dict.fromkeys(text(item, "id") for item in listed):
+                view._groups_by_member.setdefault(member_id, []).append(group)
         return view
 
     def scim_user_of(self, member: Json) -> Json | None:
@@ -104,15 +109,8 @@ class CloudflareView:
         return text(group, "displayName") if group else scim_group_id
 
     def user_groups_of(self, member_id: str) -> list[Json]:
-        """The user groups whose member list holds ``member_id``."""
-        return [
-            group
-            for group in self.user_groups
-            if any(
-                text(item, "id") == member_id
-                for item in self.user_group_members.get(text(group, "id"), [])
-            )
-        ]
+        """The user groups whose member list holds ``member_id``, by name."""
+        return self._groups_by_member.get(member_id, [])
 
     def custom_scim_groups(self) -> list[Json]:
         """SCIM groups that are not v1 system groups, in id order."""

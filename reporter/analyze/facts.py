@@ -38,10 +38,6 @@ class Facts:
         """The audited account id, lower-cased."""
         return self.inputs.account_id
 
-    def okta_collected(self) -> bool:
-        """Whether any Okta entry is in the snapshot."""
-        return any(self.inputs.has(entry) for entry in layout.OKTA_ENTRIES)
-
 
 def build_facts(snapshot: Snapshot) -> Facts:
     """Index ``snapshot`` and compute grants, virtual groups and user groups."""

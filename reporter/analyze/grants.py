@@ -160,7 +160,10 @@ def _resource_scope(resource_group: Json, view: CloudflareView) -> Scope:
     raw = resource_group.get("scope")
     if raw is None:
         # A policy may name its resource group by id only.
-        raw = view.resource_groups.get(text(resource_group, "id"), {}).get("scope")
+        rg_id = text(resource_group, "id")
+        raw = view.resource_groups.get(rg_id, {}).get("scope")
+        if raw is None:
+            log.warning("resource group %r has no readable scope", rg_id)
     if isinstance(raw, list) and len(raw) == 1:
         raw = raw[0]  # the 2024 spec's array form
     return parse_scope(raw, view.account_id)

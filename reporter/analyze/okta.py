@@ -45,10 +45,6 @@ class OktaView:
             users_by_key=_users_by_key(inputs.items(layout.OKTA_USERS)),
         )
 
-    def apps(self) -> list[Json]:
-        """The located Cloudflare apps, v1 first."""
-        return [app for app in (self.v1_app, self.v2_app) if app is not None]
-
     def group_name(self, group_id: str) -> str:
         """An Okta group's ``profile.name``, or "" when it was not collected."""
         return text(self.groups.get(group_id, {}), "profile", "name")
