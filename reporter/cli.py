@@ -61,7 +61,7 @@ def _run(action: Callable[[], T]) -> T:
     try:
         return action()
     except ReporterError as exc:
-        _stderr.print(f"error: {exc}", markup=False, highlight=False)
+        _stderr.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(exc.exit_code) from None
 
 
