@@ -16,7 +16,7 @@ from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn
+from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn
 
 from reporter import __version__
 from reporter.collect import CollectConfig
@@ -71,7 +71,7 @@ def _progress(enabled: bool) -> Iterator[Callable[[str, int], None] | None]:
     if not enabled or not sys.stderr.isatty():
         yield None
         return
-    tasks: dict[str, int] = {}
+    tasks: dict[str, TaskID] = {}
     columns = (
         SpinnerColumn(),
         TextColumn("{task.description}"),
