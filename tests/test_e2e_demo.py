@@ -91,3 +91,26 @@ def test_verdict_is_no_go_with_a_blocker_per_member_at_risk(analysis: Analysis) 
 def test_no_check_is_left_unassessed(analysis: Analysis) -> None:
     """With every endpoint collected, no check reports 'could not assess'."""
     assert analysis.not_assessed == ()
+
+
+def test_evidence_carries_the_manifest(collected: tuple[Snapshot, int]) -> None:
+    """The analysis hands the manifest's requests and hashes on to the reports."""
+    snapshot = collected[0]
+
+    evidence = analyze(snapshot).evidence
+
+    assert evidence is not None
+    assert evidence.requests == snapshot.manifest.requests
+    assert dict(evidence.files) == dict(snapshot.manifest.files)
+
+
+def test_idp_assignments_list_both_apps(analysis: Analysis) -> None:
+    """Every Okta app user of both apps is listed once, joined to its member."""
+    org = build_organization()
+    expected = sum(len(users) for users in org.okta.app_users.values())
+
+    assignments = analysis.idp_assignments
+
+    assert len(assignments) == expected
+    assert {a.app for a in assignments} == {"v1", "v2"}
+    assert any(a.member_id is not None for a in assignments)

@@ -6,8 +6,10 @@ import logging
 
 from reporter.analyze.checks import run_checks
 from reporter.analyze.facts import Facts, build_facts
-from reporter.analyze.inputs import text
-from reporter.analyze.model import Analysis, Grant, Source
+from reporter.analyze.identity import email_key
+from reporter.analyze.inputs import Json, text
+from reporter.analyze.model import Analysis, Evidence, Grant, IdpAssignment, Source
+from reporter.analyze.okta import login
 from reporter.analyze.steps import assess_steps, verdict
 from reporter.snapshot import layout
 from reporter.snapshot.model import Snapshot
@@ -34,6 +36,8 @@ def analyze(snapshot: Snapshot) -> Analysis:
         steps=assess_steps(facts),
         verdict=verdict(facts),
         unmapped_roles=_unmapped_roles(facts),
+        evidence=_evidence(snapshot),
+        idp_assignments=_idp_assignments(facts),
     )
     log.info(
         "analysed %d members: %d findings, %d not assessed, %d at risk",
@@ -54,6 +58,49 @@ def _unmapped_roles(facts: Facts) -> tuple[str, ...]:
             {g.source_name for m in facts.members for g in m.grants if _is_unmapped(g)}
         )
     )
+
+
+def _evidence(snapshot: Snapshot) -> Evidence:
+    manifest = snapshot.manifest
+    return Evidence(
+        started_at=manifest.started_at,
+        finished_at=manifest.finished_at,
+        sources=tuple(sorted(manifest.sources.items())),
+        settings=tuple(sorted(manifest.settings.items())),
+        endpoints=manifest.endpoints,
+        requests=manifest.requests,
+        files=tuple(sorted(manifest.files.items())),
+    )
+
+
+def _idp_assignments(facts: Facts) -> tuple[IdpAssignment, ...]:
+    member_ids = {email_key(m.email): m.member_id for m in facts.members}
+    rows: list[IdpAssignment] = []
+    for tag, app in (("v1", facts.okta.v1_app), ("v2", facts.okta.v2_app)):
+        if app is None:
+            continue
+        for user in facts.okta.app_users.get(text(app, "id"), []):
+            embedded = _embedded_user(user)
+            name = text(user, "credentials", "userName") or login(embedded)
+            rows.append(
+                IdpAssignment(
+                    idp="okta",
+                    app=tag,
+                    app_label=text(app, "label"),
+                    login=name,
+                    scope=text(user, "scope"),
+                    assignment_status=text(user, "status"),
+                    user_status=text(embedded, "status"),
+                    member_id=member_ids.get(email_key(name)),
+                )
+            )
+    return tuple(sorted(rows, key=lambda r: (email_key(r.login), r.app)))
+
+
+def _embedded_user(app_user: Json) -> Json:
+    embedded = app_user.get("_embedded")
+    user = embedded.get("user") if isinstance(embedded, dict) else None
+    return user if isinstance(user, dict) else {}
 
 
 def _is_unmapped(grant: Grant) -> bool:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from reporter.snapshot.model import EndpointRecord, RequestRecord
+
 
 class Source(StrEnum):
     """Where a grant comes from."""
@@ -166,6 +168,33 @@ class Verdict:
 
 
 @dataclass(frozen=True)
+class IdpAssignment:
+    """One user assigned to one of the Cloudflare apps in the identity provider."""
+
+    idp: str  # "okta"
+    app: str  # "v1" (legacy virtual-group app) or "v2" (Cloudflare Dashboard)
+    app_label: str
+    login: str
+    scope: str  # USER (direct) or GROUP (through a group)
+    assignment_status: str  # the app user's status, e.g. PROVISIONED
+    user_status: str  # the IdP user's status, e.g. ACTIVE, SUSPENDED
+    member_id: str | None  # the Cloudflare member it joins to, if any
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The snapshot's manifest, as an auditor's appendix shows it."""
+
+    started_at: str
+    finished_at: str
+    sources: tuple[tuple[str, str], ...]  # (system, base URL)
+    settings: tuple[tuple[str, str], ...]
+    endpoints: tuple[EndpointRecord, ...]
+    requests: tuple[RequestRecord, ...]
+    files: tuple[tuple[str, str], ...]  # (entry, SHA-256)
+
+
+@dataclass(frozen=True)
 class Analysis:
     """Everything a report shows, computed from one snapshot."""
 
@@ -182,6 +211,8 @@ class Analysis:
     steps: tuple[StepResult, ...]
     verdict: Verdict
     unmapped_roles: tuple[str, ...]  # legacy role names with no permission group
+    evidence: Evidence | None = None
+    idp_assignments: tuple[IdpAssignment, ...] = ()
 
     @property
     def members_at_risk(self) -> tuple[MemberAccess, ...]:
