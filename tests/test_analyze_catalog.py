@@ -11,13 +11,18 @@ from reporter.analyze.model import Severity
 STEPS = range(1, 7)
 
 
+# Needs an account whose only owner depends on a virtual group, which the
+# mid-migration snapshot (with an independent owner) cannot also be.
+ONLY_ELSEWHERE = {"super-admin-none-after-removal"}
+
+
 def test_every_catalog_entry_is_emitted_by_the_full_fixture() -> None:
-    """The mid-migration snapshot triggers every catalog id, and no other."""
+    """The mid-migration snapshot triggers every catalog id but the owner guard."""
     emitted = {
         f.check_id for f in analyze_entries(load_entries("mid_migration")).findings
     }
 
-    assert emitted == set(load_catalog())
+    assert emitted == set(load_catalog()) - ONLY_ELSEWHERE
 
 
 def test_checks_declare_exactly_the_catalog_ids() -> None:
@@ -28,9 +33,11 @@ def test_checks_declare_exactly_the_catalog_ids() -> None:
 
 
 def test_catalog_entries_are_complete() -> None:
-    """Each entry has a title, a rationale, a remediation and a step 1-6."""
+    """Each entry has a title, rationale, remediation, references and a step 1-6."""
     for entry in load_catalog().values():
         assert entry.title and entry.rationale and entry.remediation, entry.check_id
+        assert entry.references, entry.check_id
+        assert all(r.startswith("https://") for r in entry.references), entry.check_id
         assert entry.step in STEPS, entry.check_id
         assert isinstance(entry.severity, Severity)
 

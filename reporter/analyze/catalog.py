@@ -11,7 +11,7 @@ from typing import Any
 from reporter.analyze.model import Severity
 from reporter.errors import AnalyzeError
 
-_FIELDS = ("title", "severity", "step", "rationale", "remediation")
+_FIELDS = ("title", "severity", "step", "rationale", "remediation", "references")
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,7 @@ class CatalogEntry:
     step: int
     rationale: str
     remediation: str
+    references: tuple[str, ...]  # public documents behind the check
 
 
 @cache
@@ -60,4 +61,5 @@ def _entry(check_id: str, table: dict[str, Any]) -> CatalogEntry:
         step=int(table["step"]),
         rationale=str(table["rationale"]),
         remediation=str(table["remediation"]),
+        references=tuple(str(ref) for ref in table["references"]),
     )

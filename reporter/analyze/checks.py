@@ -12,12 +12,19 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from reporter.analyze import catalog
+from reporter.analyze.effective import (
+    effective_allows,
+    is_super_admin_grant,
+    shadowing_denies,
+)
 from reporter.analyze.facts import Facts
 from reporter.analyze.identity import clean_email
 from reporter.analyze.inputs import text
 from reporter.analyze.model import (
     SEVERITY_ORDER,
+    Access,
     Finding,
+    Grant,
     MemberAccess,
     NotAssessed,
     Source,
@@ -25,7 +32,7 @@ from reporter.analyze.model import (
 )
 from reporter.analyze.names import parse_v1_name
 from reporter.analyze.okta import INACTIVE_STATUSES, user_emails
-from reporter.analyze.risk import is_admin_grant
+from reporter.analyze.risk import covers, is_admin_grant
 from reporter.errors import AnalyzeError
 from reporter.snapshot import layout
 
@@ -487,5 +494,131 @@ def pending_admin_invites(facts: Facts) -> Iterator[Hit]:
             yield Hit(
                 subject=member.email,
                 detail=f"The invite grants {', '.join(admin)} once accepted.",
+                member_ids=(member.member_id,),
+            )
+
+
+# SCIM gives every member it creates this role (cloudflare-api.md §6.4).
+_SCIM_DEFAULT_ROLE = "minimal account access"
+
+
+def _bypassing(grant: Grant) -> bool:
+    by_hand = grant.source in (Source.DIRECT_POLICY, Source.LEGACY_ROLE)
+    default = (
+        grant.source is Source.LEGACY_ROLE
+        and grant.permission_group.strip().casefold() == _SCIM_DEFAULT_ROLE
+    )
+    return by_hand and not default and grant.access is not Access.DENY
+
+
+@check("direct-grant-bypasses-idp", requires=AT_RISK_INPUTS)
+def direct_grants(facts: Facts) -> Iterator[Hit]:
+    """Accepted members with roles or direct policies no virtual group explains."""
+    for member in facts.members:
+        if member.status == "pending":
+            continue  # pending invites have findings of their own
+        held = sorted(
+            {
+                f"{g.permission_group} ({g.source})"
+                for g in member.grants
+                if _bypassing(g)
+            }
+        )
+        if held:
+            yield Hit(
+                subject=member.email,
+                detail=f"Granted outside the IdP: {_listing(held)}.",
+                member_ids=(member.member_id,),
+            )
+
+
+@check("admin-without-two-factor", requires=AT_RISK_INPUTS)
+def admins_without_two_factor(facts: Facts) -> Iterator[Hit]:
+    """Accepted administrators whose user has two-factor authentication off."""
+    for member in facts.members:
+        # None means Cloudflare did not say; only a stated False is flagged.
+        if member.status == "pending" or member.two_factor is not False:
+            continue
+        admin = sorted(
+            {
+                g.permission_group
+                for g in effective_allows(member.grants)
+                if is_admin_grant(g)
+            }
+        )
+        if admin:
+            yield Hit(
+                subject=member.email,
+                detail=f"Holds {', '.join(admin)} with two-factor authentication off.",
+                member_ids=(member.member_id,),
+            )
+
+
+def _super_admins(facts: Facts) -> list[tuple[MemberAccess, bool]]:
+    """Accepted Super Administrators, and whether each keeps it after step 6."""
+    found = []
+    for member in facts.members:
+        if member.status == "pending":
+            continue
+        held = [g for g in effective_allows(member.grants) if is_super_admin_grant(g)]
+        if held:
+            found.append((member, any(covers(g) for g in held)))
+    return found
+
+
+@check(
+    "super-admin-count",
+    "super-admin-none-after-removal",
+    requires=AT_RISK_INPUTS,
+)
+def super_admins(facts: Facts) -> Iterator[Hit]:
+    """How many Super Administrators there are; none may remain after step 6."""
+    admins = _super_admins(facts)
+    kept = [m.email for m, keeps in admins if keeps]
+    emails = [m.email for m, _ in admins]
+    yield Hit(
+        subject="Super Administrators",
+        detail=(
+            f"{len(admins)} accepted member(s) hold Super Administrator on the "
+            f"whole account ({_listing(emails) or 'nobody'}); {len(kept)} keep it "
+            "once the virtual groups are removed."
+        ),
+        member_ids=tuple(m.member_id for m, _ in admins),
+    )
+    if not kept:
+        yield Hit(
+            subject="Super Administrator after removal",
+            check_id="super-admin-none-after-removal",
+            detail=(
+                "No member holds Super Administrator on the whole account other "
+                f"than through a virtual group ({_listing(emails) or 'nobody'})."
+            ),
+            member_ids=tuple(m.member_id for m, _ in admins),
+        )
+
+
+@check("deny-shadows-group-grant", requires=AT_RISK_INPUTS)
+def denies_over_group_grants(facts: Facts) -> Iterator[Hit]:
+    """Deny grants that override an allow from a user group or virtual group."""
+    groups = (Source.USER_GROUP, Source.VIRTUAL_GROUP)
+    for member in facts.members:
+        for grant in member.grants:
+            if grant.source not in groups:
+                continue
+            denies = shadowing_denies(grant, member.grants)
+            if not denies:
+                continue
+            by = "; ".join(
+                f"{d.source} {d.source_name} on {d.scope.label}" for d in denies
+            )
+            yield Hit(
+                subject=(
+                    f"{member.email}: {grant.permission_group} on "
+                    f"{grant.scope.label} from {grant.source_name}"
+                ),
+                detail=(
+                    f"A deny of {grant.permission_group} ({by}) overrides the allow "
+                    f"from {grant.source} {grant.source_name}."
+                ),
                 member_ids=(member.member_id,),
             )
