@@ -13,8 +13,10 @@ from dataclasses import replace
 from reporter.analyze.model import (
     Access,
     Analysis,
+    Evidence,
     Finding,
     Grant,
+    IdpAssignment,
     MemberAccess,
     NotAssessed,
     Scope,
@@ -26,6 +28,7 @@ from reporter.analyze.model import (
     Verdict,
     VirtualGroup,
 )
+from reporter.snapshot.model import EndpointRecord, RequestRecord
 
 ACCOUNT_ID = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
 FOREIGN_ACCOUNT_ID = "99999999999999999999999999999999"
@@ -38,6 +41,22 @@ ADMIN_PG_ID = "05784afa30c1afe1440e79d9351c7430"
 BILLING_PG_ID = "0cbd4ac1a4f94e4fa7a3b1a3e7c1f2d4"
 DNS_PG_ID = "6f0b2f64b4c44d1ea8d0b0e5c2b1a9f8"
 
+# Names a report must show as plain text and nothing more.
+RLO_NAME = "Eve \u202egnp.exe\u202c Mallory"
+LONG_NAME = "Very Long " + "Ñame " * 98  # 500 characters
+HOSTILE_NAMES = (
+    '<img src=x onerror="alert(1)">',
+    "</script><script>alert(2)</script>",
+    "=cmd|' /C calc'!A0",
+    "+SUM(1,2)",
+    "-2+3",
+    "@SUM(A1)",
+    "\tTabbed",
+    "\rCarriage",
+    "Null\x00 Byte\x1b[31m",
+    RLO_NAME,
+    LONG_NAME,
+)
 HOSTILE_NAME = '=HYPERLINK("http://x.invalid")<script>alert(1)</script>'
 BELL_NAME = "Bell\x07 Ringer"
 
@@ -373,6 +392,70 @@ USER_GROUPS = (
 )
 
 
+EVIDENCE = Evidence(
+    started_at="2026-11-30T09:14:02Z",
+    finished_at=COLLECTED_AT,
+    sources=(
+        ("cloudflare", "https://api.cloudflare.com/client/v4"),
+        ("okta", "https://example.okta.com"),
+    ),
+    settings=(("okta_v1_app_id", "0oa1v1"), ("okta_v2_app_id", "0oa2v2")),
+    endpoints=(
+        EndpointRecord("cloudflare/members.json", "ok", pages=1, count=6),
+        EndpointRecord(
+            "okta/push_mappings.json",
+            "failed",
+            http_status=403,
+            error_code="E0000006",
+            reason="You do not have permission to perform the requested action",
+            hint="Grant the Okta API token the okta.apps.read scope.",
+        ),
+    ),
+    requests=(
+        RequestRecord(
+            "GET",
+            f"/client/v4/accounts/{ACCOUNT_ID}/members?page=1&per_page=50",
+            200,
+            12.5,
+            "cloudflare/members.json",
+            1,
+        ),
+        RequestRecord(
+            "GET",
+            "/api/v1/apps/0oa2v2/group-push/mappings",
+            403,
+            8.25,
+            "okta/push_mappings.json",
+            1,
+        ),
+    ),
+    files=(("cloudflare/members.json", "aa11" * 16),),
+)
+
+IDP_ASSIGNMENTS = (
+    IdpAssignment(
+        idp="okta",
+        app="v1",
+        app_label="Cloudflare SCIM (v1)",
+        login=ANA.email,
+        scope="GROUP",
+        assignment_status="PROVISIONED",
+        user_status="ACTIVE",
+        member_id=ANA.member_id,
+    ),
+    IdpAssignment(
+        idp="okta",
+        app="v2",
+        app_label="Cloudflare Dashboard",
+        login="ghost@example.com",
+        scope="USER",
+        assignment_status="PROVISIONED",
+        user_status="SUSPENDED",
+        member_id=None,
+    ),
+)
+
+
 def build_analysis() -> Analysis:
     """The hand-built analysis every renderer test reads."""
     return Analysis(
@@ -389,6 +472,8 @@ def build_analysis() -> Analysis:
         steps=STEPS,
         verdict=VERDICT,
         unmapped_roles=("Legacy Auditor",),
+        evidence=EVIDENCE,
+        idp_assignments=IDP_ASSIGNMENTS,
     )
 
 
@@ -400,3 +485,32 @@ def build_large_analysis(extra_members: int) -> Analysis:
     )
     base = build_analysis()
     return replace(base, members=base.members + plain)
+
+
+def hostile_member_id(index: int) -> str:
+    """The member id of the ``index``-th hostile member."""
+    return f"{0xBAD0 + index:032x}"
+
+
+def build_hostile_analysis() -> Analysis:
+    """The analysis with one more member per hostile name, each with a finding."""
+    hostile = tuple(
+        _member(hostile_member_id(i), f"hostile{i}@example.com", name)
+        for i, name in enumerate(HOSTILE_NAMES)
+    )
+    findings = tuple(
+        Finding(
+            check_id="hostile-subject",
+            severity=Severity.INFO,
+            title="Member name is unusual",
+            subject=name,
+            detail=name,
+            finding_id=f"odd-name-{i}",
+            member_ids=(hostile_member_id(i),),
+        )
+        for i, name in enumerate(HOSTILE_NAMES)
+    )
+    base = build_analysis()
+    return replace(
+        base, members=base.members + hostile, findings=base.findings + findings
+    )

@@ -5,13 +5,32 @@ from __future__ import annotations
 import io
 import logging
 import zipfile
+from datetime import datetime
 
 import pytest
 from openpyxl import Workbook, load_workbook
-from render_fixtures import BELL, HOSTILE, HOSTILE_NAME, MEMBERS, build_analysis
+from render_fixtures import (
+    ANA,
+    BELL,
+    DAVID,
+    EVIDENCE,
+    HOSTILE,
+    HOSTILE_NAME,
+    HOSTILE_NAMES,
+    MEMBERS,
+    build_analysis,
+    build_hostile_analysis,
+)
 
-from reporter.render.context import build_report
-from reporter.render.xlsx import render_xlsx
+from reporter.render.context import Report, build_report
+from reporter.render.xlsx import (
+    SHEET_BUILDERS,
+    Column,
+    Record,
+    Sheet,
+    render_xlsx,
+    sheet_title,
+)
 
 SHEETS = [
     "Summary",
@@ -21,6 +40,8 @@ SHEETS = [
     "Grants",
     "Virtual groups",
     "User groups",
+    "IdP assignments",
+    "Evidence",
     "Not assessed",
 ]
 
@@ -45,7 +66,7 @@ def _column(workbook: Workbook, sheet: str, header: str) -> list[object]:
 
 
 def test_sheets_in_order(workbook: Workbook) -> None:
-    """The workbook has the eight sheets, in order."""
+    """The workbook has its ten sheets, in order."""
     assert workbook.sheetnames == SHEETS
 
 
@@ -140,3 +161,149 @@ def test_dates_come_from_the_snapshot(workbook: Workbook) -> None:
 def test_two_renders_same_bytes(xlsx: bytes) -> None:
     """Rendering the same analysis twice gives identical bytes."""
     assert render_xlsx(build_report(build_analysis())) == xlsx
+
+
+def _load(report: Report, **options: object) -> Workbook:
+    return load_workbook(io.BytesIO(render_xlsx(report, **options)))  # type: ignore[arg-type]
+
+
+def _row_of(workbook: Workbook, location: str) -> tuple[object, ...]:
+    sheet, cell = location.rsplit("!", 1)
+    row = int(cell.lstrip("A"))
+    worksheet = workbook[sheet.strip("'").replace("''", "'")]
+    return next(worksheet.iter_rows(min_row=row, max_row=row, values_only=True))
+
+
+def test_finding_links_to_its_member_row(workbook: Workbook) -> None:
+    """A finding's Member cell links to the row of that member on Members."""
+    findings = workbook["Findings"]
+    ids = _column(workbook, "Findings", "Finding ID")
+    cell = findings.cell(row=ids.index("vg-only-d4d4d4d4") + 2, column=7)
+
+    assert cell.value == DAVID.email
+    assert cell.hyperlink is not None
+    assert _row_of(workbook, cell.hyperlink.location)[:2] == (
+        DAVID.member_id,
+        DAVID.email,
+    )
+
+
+def test_finding_without_member_has_no_link(workbook: Workbook) -> None:
+    """A finding about a group, not a member, has an empty, unlinked Member cell."""
+    ids = _column(workbook, "Findings", "Finding ID")
+    cell = workbook["Findings"].cell(row=ids.index("foreign-vg-9999") + 2, column=7)
+
+    assert (cell.value, cell.hyperlink) == (None, None)
+
+
+def test_snapshot_time_is_a_real_date(workbook: Workbook) -> None:
+    """The Summary holds the snapshot time as a date cell, with UTC in its label."""
+    facts = dict(workbook["Summary"].iter_rows(min_row=2, values_only=True))
+    cell = next(
+        row[1]
+        for row in workbook["Summary"].iter_rows()
+        if row[0].value.endswith("(UTC)")
+    )
+
+    assert facts["Snapshot taken (UTC)"] == datetime(2026, 11, 30, 9, 15)
+    assert facts["Collection started (UTC)"] == datetime(2026, 11, 30, 9, 14, 2)
+    assert cell.number_format == "yyyy-mm-dd hh:mm:ss"
+
+
+def test_idp_assignments_sheet(workbook: Workbook) -> None:
+    """Each IdP app assignment is a row, linked to its member when there is one."""
+    rows = list(workbook["IdP assignments"].iter_rows(min_row=2))
+
+    assert [(r[1].value, r[3].value, r[6].value) for r in rows] == [
+        ("v1", ANA.email, "ACTIVE"),
+        ("v2", "ghost@example.com", "SUSPENDED"),
+    ]
+    assert rows[0][7].hyperlink is not None
+    assert rows[1][7].value is None
+
+
+def test_evidence_sheet_lists_entries_and_requests(workbook: Workbook) -> None:
+    """Evidence has a row per entry (with hash or failure) and per request."""
+    rows = list(workbook["Evidence"].iter_rows(min_row=2, values_only=True))
+
+    entries = [(r[1], r[2], r[10], r[12]) for r in rows if r[0] == "entry"]
+    requests = [(r[3], r[8], r[9]) for r in rows if r[0] == "request"]
+    assert entries == [
+        ("cloudflare/members.json", "ok", "aa11" * 16, None),
+        ("okta/push_mappings.json", "failed", None, EVIDENCE.endpoints[1].reason),
+    ]
+    assert requests == [(r.status, r.path, r.elapsed_ms) for r in EVIDENCE.requests]
+
+
+def test_rows_beyond_the_limit_continue_on_another_sheet() -> None:
+    """With a 4-row limit, 7 grants fill Grants, Grants (2) and Grants (3)."""
+    workbook = _load(build_report(build_analysis()), max_rows=4)
+
+    grants = [n for n in workbook.sheetnames if n.startswith("Grants")]
+    counts = [workbook[n].max_row - 1 for n in grants]
+    assert grants == ["Grants", "Grants (2)", "Grants (3)"]
+    assert counts == [3, 3, 1]
+    assert [workbook[n]["A1"].value for n in grants] == ["Member ID"] * 3
+
+
+def test_links_follow_a_member_onto_the_continuation_sheet() -> None:
+    """A link to a member listed on Members (2) points at that sheet's row."""
+    workbook = _load(build_report(build_analysis()), max_rows=4)
+    ids = _column(workbook, "Findings", "Finding ID")
+    cell = workbook["Findings"].cell(row=ids.index("vg-only-d4d4d4d4") + 2, column=7)
+
+    assert cell.hyperlink is not None
+    assert cell.hyperlink.location.startswith("'Members (2)'!")
+    assert _row_of(workbook, cell.hyperlink.location)[0] == DAVID.member_id
+
+
+def test_sheet_title_is_made_valid() -> None:
+    """Forbidden characters become '_', and the title is cut to 31 characters."""
+    title = sheet_title("Diff: a/b [x]? *\\ and more words after", set())
+
+    assert title == "Diff_ a_b _x__ __ and more word"
+    assert len(title) == 31
+
+
+def test_sheet_title_is_made_unique() -> None:
+    """A title already taken, in any case, gets a number and stays within 31."""
+    taken = {"summary", "a" * 31}
+
+    assert sheet_title("Summary", taken) == "Summary (2)"
+    assert sheet_title("A" * 40, taken) == "A" * 27 + " (2)"
+
+
+def test_an_extra_builder_adds_its_sheet() -> None:
+    """A builder added to the list becomes a sheet; one returning None adds none."""
+
+    def diff(report: Report) -> Sheet:
+        return Sheet("Diff", (Column("Change", 20),), (Record("change 1", ("added",)),))
+
+    def absent(report: Report) -> None:
+        return None
+
+    workbook = _load(
+        build_report(build_analysis()), builders=(*SHEET_BUILDERS, diff, absent)
+    )
+
+    assert workbook.sheetnames == [*SHEETS, "Diff"]
+    assert workbook["Diff"]["A2"].value == "added"
+
+
+def test_hostile_names_are_stored_as_text() -> None:
+    """Markup, formula prefixes, RTL overrides and long names stay plain strings."""
+    workbook = _load(build_report(build_hostile_analysis()))
+
+    names = _column(workbook, "Members", "Name")[len(MEMBERS) :]
+    # Control characters are dropped; XML reads a stored CR back as LF.
+    expected = [
+        n.replace("\x00", "").replace("\x1b", "").replace("\r", "\n")
+        for n in HOSTILE_NAMES
+    ]
+    assert names == expected
+    cells = [c for row in workbook["Members"].iter_rows(min_row=2) for c in row]
+    assert {c.data_type for c in cells if isinstance(c.value, str)} == {"s"}
+    formula_like = [
+        c for c in cells if isinstance(c.value, str) and c.value[:1] in "=+-@\t\n"
+    ]
+    assert formula_like and all(c.quotePrefix for c in formula_like)

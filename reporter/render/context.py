@@ -13,17 +13,23 @@ from datetime import UTC, datetime
 from reporter.analyze.model import (
     SEVERITY_ORDER,
     Analysis,
+    Evidence,
     Finding,
     Grant,
+    IdpAssignment,
     MemberAccess,
     NotAssessed,
+    Source,
     StepResult,
     UserGroupSummary,
     VirtualGroup,
 )
 from reporter.errors import RenderError
+from reporter.render.charts import BarChart, StepStrip, bar_chart, step_strip
+from reporter.snapshot.model import RequestRecord
 
 REPORT_TITLE = "SCIM v1 virtual group migration readiness"
+TIME_FORMAT = "%Y-%m-%d %H:%M:%S UTC"
 
 
 @dataclass(frozen=True)
@@ -105,6 +111,57 @@ class SeverityGroup:
 
 
 @dataclass(frozen=True)
+class CheckGroup:
+    """The findings of one check and every member they concern."""
+
+    check_id: str
+    title: str
+    severity: str  # the most urgent severity among its findings
+    findings: tuple[FindingRow, ...]
+    members: tuple[MemberLink, ...]  # each member once, in finding order
+
+
+@dataclass(frozen=True)
+class EndpointRow:
+    """How one snapshot entry was collected, with its file's SHA-256."""
+
+    entry: str
+    status: str  # ok or failed
+    pages: int
+    count: int
+    http_status: int | None
+    error_code: str | None
+    reason: str | None
+    hint: str | None
+    sha256: str | None  # None for a failed entry: it has no file
+
+
+@dataclass(frozen=True)
+class EvidenceView:
+    """The manifest as the evidence appendix shows it."""
+
+    started_at: datetime
+    finished_at: datetime
+    started_text: str
+    finished_text: str
+    sources: tuple[tuple[str, str], ...]
+    settings: tuple[tuple[str, str], ...]
+    endpoints: tuple[EndpointRow, ...]
+    failed: tuple[EndpointRow, ...]
+    requests: tuple[RequestRecord, ...]
+    failed_requests: tuple[RequestRecord, ...]  # no status, or not 2xx
+
+
+@dataclass(frozen=True)
+class Charts:
+    """The summary charts, as geometry the templates draw in SVG."""
+
+    steps: StepStrip
+    severities: BarChart
+    sources: BarChart
+
+
+@dataclass(frozen=True)
 class StepRow:
     """One migration step; ``status_class`` is the status as a CSS class."""
 
@@ -147,6 +204,10 @@ class Report:
     user_groups: tuple[UserGroupSummary, ...]
     not_assessed: tuple[NotAssessed, ...]
     unmapped_roles: tuple[str, ...]
+    finding_checks: tuple[CheckGroup, ...]  # the same findings, one group per check
+    idp_assignments: tuple[IdpAssignment, ...]
+    evidence: EvidenceView | None  # None when the analysis carries no manifest
+    charts: Charts
 
 
 def build_report(analysis: Analysis) -> Report:
@@ -155,13 +216,15 @@ def build_report(analysis: Analysis) -> Report:
     members = _member_rows(analysis)
     emails = {m.member_id: m.email for m in analysis.members}
     findings = tuple(_finding_row(f, emails) for f in analysis.findings)
+    steps = tuple(_step_row(step) for step in analysis.steps)
+    severity_groups = _group_by_severity(findings)
 
     return Report(
         title=f"{REPORT_TITLE}: {analysis.account_name}",
         account_name=analysis.account_name,
         account_id=analysis.account_id,
         snapshot_time=snapshot_time,
-        snapshot_time_text=snapshot_time.strftime("%Y-%m-%d %H:%M:%S UTC"),
+        snapshot_time_text=snapshot_time.strftime(TIME_FORMAT),
         tool_version=analysis.tool_version,
         snapshot_sha256=analysis.snapshot_sha256,
         verdict=VerdictView(
@@ -170,8 +233,8 @@ def build_report(analysis: Analysis) -> Report:
             summary=analysis.verdict.summary,
             blockers=analysis.verdict.blockers,
         ),
-        steps=tuple(_step_row(step) for step in analysis.steps),
-        finding_groups=_group_by_severity(findings),
+        steps=steps,
+        finding_groups=severity_groups,
         finding_count=len(findings),
         members=members,
         members_at_risk=tuple(m for m in members if m.at_risk),
@@ -180,6 +243,10 @@ def build_report(analysis: Analysis) -> Report:
         user_groups=analysis.user_groups,
         not_assessed=analysis.not_assessed,
         unmapped_roles=analysis.unmapped_roles,
+        finding_checks=_group_by_check(severity_groups),
+        idp_assignments=analysis.idp_assignments,
+        evidence=_evidence_view(analysis.evidence),
+        charts=_charts(steps, severity_groups, analysis.members),
     )
 
 
@@ -290,4 +357,91 @@ def _step_row(step: StepResult) -> StepRow:
         status=step.status.value,
         status_class=step.status.value.replace(" ", "-"),
         evidence=step.evidence,
+    )
+
+
+def _group_by_check(groups: tuple[SeverityGroup, ...]) -> tuple[CheckGroup, ...]:
+    # Severity groups come most urgent first, so a check's first finding
+    # carries its most urgent severity and checks keep that order.
+    by_check: dict[str, list[FindingRow]] = {}
+    for group in groups:
+        for finding in group.findings:
+            by_check.setdefault(finding.check_id, []).append(finding)
+    return tuple(_check_group(rows) for rows in by_check.values())
+
+
+def _check_group(rows: list[FindingRow]) -> CheckGroup:
+    members: dict[str, MemberLink] = {}
+    for row in rows:
+        for link in row.members:
+            members.setdefault(link.member_id, link)
+    return CheckGroup(
+        check_id=rows[0].check_id,
+        title=rows[0].title,
+        severity=rows[0].severity,
+        findings=tuple(rows),
+        members=tuple(members.values()),
+    )
+
+
+def _evidence_view(evidence: Evidence | None) -> EvidenceView | None:
+    if evidence is None:
+        return None
+    hashes = dict(evidence.files)
+    endpoints = tuple(
+        EndpointRow(
+            entry=e.entry,
+            status=e.status,
+            pages=e.pages,
+            count=e.count,
+            http_status=e.http_status,
+            error_code=e.error_code,
+            reason=e.reason,
+            hint=e.hint,
+            sha256=hashes.get(e.entry),
+        )
+        for e in evidence.endpoints
+    )
+    started = parse_snapshot_time(evidence.started_at)
+    finished = parse_snapshot_time(evidence.finished_at)
+    return EvidenceView(
+        started_at=started,
+        finished_at=finished,
+        started_text=started.strftime(TIME_FORMAT),
+        finished_text=finished.strftime(TIME_FORMAT),
+        sources=evidence.sources,
+        settings=evidence.settings,
+        endpoints=endpoints,
+        failed=tuple(e for e in endpoints if e.status != "ok"),
+        requests=evidence.requests,
+        failed_requests=tuple(r for r in evidence.requests if not _succeeded(r)),
+    )
+
+
+def _succeeded(request: RequestRecord) -> bool:
+    return request.status is not None and 200 <= request.status < 300
+
+
+def _charts(
+    steps: tuple[StepRow, ...],
+    severities: tuple[SeverityGroup, ...],
+    members: tuple[MemberAccess, ...],
+) -> Charts:
+    sources: dict[str, int] = {source.value: 0 for source in Source}
+    for member in members:
+        for grant in member.grants:
+            sources[grant.source.value] += 1
+    return Charts(
+        steps=step_strip([(s.number, s.status, s.status_class) for s in steps]),
+        severities=bar_chart(
+            "Findings by severity",
+            [(g.severity, g.count, f"severity-{g.severity}") for g in severities],
+        ),
+        sources=bar_chart(
+            "Grants by source of access",
+            [
+                (name, n, f"source-{name.replace(' ', '-')}")
+                for name, n in sources.items()
+            ],
+        ),
     )

@@ -9,25 +9,36 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
-from reporter.render.context import MemberRow, Report
+from reporter.render.context import EndpointRow, MemberRow, Report
+from reporter.snapshot.model import RequestRecord
 
 logger = logging.getLogger(__name__)
 
-CellValue = str | int | bool | None
+CellValue = str | int | float | bool | datetime | None
 # Strings Excel may read as a formula or a command when a user edits the cell.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# Rows in one worksheet, the header included (Excel specifications and limits).
+EXCEL_MAX_ROWS = 1_048_576
+SHEET_TITLE_LIMIT = 31
+# Characters Excel refuses in a sheet name.
+BAD_TITLE_CHARACTERS = re.compile(r"[\[\]:*?/\\]")
+DATE_FORMAT = "yyyy-mm-dd hh:mm:ss"
+MEMBERS_SHEET = "Members"
+LINK_FONT = Font(color="0563C1", underline="single")
 
 
 @dataclass(frozen=True)
@@ -39,44 +50,118 @@ class Column:
 
 
 @dataclass(frozen=True)
+class Link:
+    """An internal hyperlink from a cell to the row of another record."""
+
+    column: int  # 0-based index into the record's values
+    sheet: str  # the logical sheet of the target, e.g. "Members"
+    key: str  # the target record's key
+
+
+@dataclass(frozen=True)
 class Record:
-    """One row and the name of what it describes, for warnings."""
+    """One row, the name of what it describes (for warnings) and its links."""
 
     name: str
     values: tuple[CellValue, ...]
+    key: str | None = None  # how links find this row
+    links: tuple[Link, ...] = ()
 
 
 @dataclass(frozen=True)
 class Sheet:
-    """One worksheet's title, columns and rows."""
+    """One logical worksheet: title, columns and rows, before any splitting."""
 
     title: str
     columns: tuple[Column, ...]
     records: tuple[Record, ...]
 
 
-def render_xlsx(report: Report) -> bytes:
-    """Build the workbook; the same report always gives the same bytes."""
+# A sheet builder returns None when its sheet does not apply to the report.
+SheetBuilder = Callable[[Report], Sheet | None]
+
+
+@dataclass(frozen=True)
+class Part:
+    """A worksheet as written: one slice of a logical sheet's records."""
+
+    title: str
+    sheet: Sheet
+    records: tuple[Record, ...]
+
+
+def render_xlsx(
+    report: Report,
+    *,
+    builders: Sequence[SheetBuilder] | None = None,
+    max_rows: int = EXCEL_MAX_ROWS,
+) -> bytes:
+    """Build the workbook; the same report always gives the same bytes.
+
+    ``builders`` defaults to ``SHEET_BUILDERS``; ``max_rows`` is the row limit
+    of one worksheet, header included, after which a sheet continues on the
+    next one.
+    """
+    chosen = SHEET_BUILDERS if builders is None else builders
+    parts = split_sheets(sheets(report, chosen), max_rows)
+    locations = _locations(parts)
+
     workbook = Workbook()
     workbook.remove(workbook.active)  # type: ignore[arg-type]
-    for sheet in sheets(report):
-        _write_sheet(workbook.create_sheet(sheet.title), sheet)
+    for part in parts:
+        _write_sheet(workbook.create_sheet(part.title), part, locations)
     _set_properties(workbook, report)
     return _deterministic_zip(_save(workbook), report.snapshot_time)
 
 
-def sheets(report: Report) -> tuple[Sheet, ...]:
-    """Every sheet of the workbook, in order."""
-    return (
-        _summary(report),
-        _steps(report),
-        _findings(report),
-        _members(report),
-        _grants(report),
-        _virtual_groups(report),
-        _user_groups(report),
-        _not_assessed(report),
-    )
+def sheets(
+    report: Report, builders: Sequence[SheetBuilder] | None = None
+) -> tuple[Sheet, ...]:
+    """Every logical sheet of the workbook, in order."""
+    chosen = SHEET_BUILDERS if builders is None else builders
+    built = (builder(report) for builder in chosen)
+    return tuple(sheet for sheet in built if sheet is not None)
+
+
+def split_sheets(logical: Sequence[Sheet], max_rows: int) -> tuple[Part, ...]:
+    """Cut each sheet into worksheets of at most ``max_rows`` rows, header included.
+
+    Continuations are titled "Grants (2)", "Grants (3)"; every title is made
+    valid and unique.
+    """
+    if max_rows < 2:
+        raise ValueError(f"max_rows must leave room for a header and a row: {max_rows}")
+    per_part = max_rows - 1
+    taken: set[str] = set()
+    parts: list[Part] = []
+    for sheet in logical:
+        chunks = [
+            sheet.records[start : start + per_part]
+            for start in range(0, len(sheet.records), per_part)
+        ] or [()]
+        for number, chunk in enumerate(chunks, start=1):
+            wanted = sheet.title if number == 1 else f"{sheet.title} ({number})"
+            title = sheet_title(wanted, taken)
+            taken.add(title.casefold())
+            parts.append(Part(title, sheet, chunk))
+    return tuple(parts)
+
+
+def sheet_title(wanted: str, taken: set[str]) -> str:
+    """A valid sheet title near ``wanted`` that is not in ``taken`` (casefolded).
+
+    Excel refuses []:*?/\\ in a title, a leading or trailing apostrophe, an
+    empty title, more than 31 characters and two titles differing only in case.
+    """
+    cleaned = BAD_TITLE_CHARACTERS.sub("_", ILLEGAL_CHARACTERS_RE.sub("", wanted))
+    cleaned = cleaned.strip("'").strip() or "Sheet"
+    title = cleaned[:SHEET_TITLE_LIMIT]
+    number = 1
+    while title.casefold() in taken or title.casefold() == "history":
+        number += 1
+        suffix = f" ({number})"
+        title = cleaned[: SHEET_TITLE_LIMIT - len(suffix)] + suffix
+    return title
 
 
 def _columns(*pairs: tuple[str, int]) -> tuple[Column, ...]:
@@ -87,11 +172,16 @@ def _joined(values: Iterable[str]) -> str:
     return "; ".join(values)
 
 
+def _utc(moment: datetime) -> datetime:
+    # Excel has no time zones: cells hold UTC, and the headers say so.
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
 def _summary(report: Report) -> Sheet:
     facts: list[tuple[str, CellValue]] = [
         ("Account", report.account_name),
         ("Account ID", report.account_id),
-        ("Snapshot taken (UTC)", report.snapshot_time_text),
+        ("Snapshot taken (UTC)", _utc(report.snapshot_time)),
         ("Snapshot SHA-256", report.snapshot_sha256),
         ("Tool version", report.tool_version),
         ("Verdict for step 6", report.verdict.label),
@@ -103,11 +193,27 @@ def _summary(report: Report) -> Sheet:
     facts += [("Members at risk", len(report.members_at_risk))]
     facts += [(f"Findings: {g.severity}", g.count) for g in report.finding_groups]
     facts += [("Unmapped legacy role", role) for role in report.unmapped_roles]
+    facts += _collection_facts(report)
     return Sheet(
         "Summary",
         _columns(("Fact", 28), ("Value", 80)),
         tuple(Record(f"summary {name}", (name, value)) for name, value in facts),
     )
+
+
+def _collection_facts(report: Report) -> list[tuple[str, CellValue]]:
+    evidence = report.evidence
+    if evidence is None:
+        return [("Collection evidence", "the analysis carries no manifest")]
+    facts: list[tuple[str, CellValue]] = [
+        ("Collection started (UTC)", _utc(evidence.started_at)),
+        ("Collection finished (UTC)", _utc(evidence.finished_at)),
+        ("Requests made", len(evidence.requests)),
+        ("Entries not collected", len(evidence.failed)),
+    ]
+    facts += [(f"Source: {name}", url) for name, url in evidence.sources]
+    facts += [(f"Setting: {name}", value) for name, value in evidence.settings]
+    return facts
 
 
 def _steps(report: Report) -> Sheet:
@@ -132,6 +238,8 @@ def _findings(report: Report) -> Sheet:
         ("Title", 40),
         ("Subject", 36),
         ("Detail", 60),
+        ("Member", 32),
+        ("Members", 8),
         ("Member IDs", 36),
     )
     records = tuple(
@@ -144,13 +252,20 @@ def _findings(report: Report) -> Sheet:
                 f.title,
                 f.subject,
                 f.detail,
+                f.members[0].label if f.members else None,
+                len(f.members),
                 _joined(m.member_id for m in f.members),
             ),
+            links=_member_link(6, f.members[0].member_id if f.members else None),
         )
         for group in report.finding_groups
         for f in group.findings
     )
     return Sheet("Findings", columns, records)
+
+
+def _member_link(column: int, member_id: str | None) -> tuple[Link, ...]:
+    return () if member_id is None else (Link(column, MEMBERS_SHEET, member_id),)
 
 
 def _members(report: Report) -> Sheet:
@@ -168,7 +283,8 @@ def _members(report: Report) -> Sheet:
         ("Grants", 8),
         ("Findings", 8),
     )
-    return Sheet("Members", columns, tuple(_member_record(m) for m in report.members))
+    records = tuple(_member_record(m) for m in report.members)
+    return Sheet(MEMBERS_SHEET, columns, records)
 
 
 def _member_record(member: MemberRow) -> Record:
@@ -188,6 +304,7 @@ def _member_record(member: MemberRow) -> Record:
             len(member.grants),
             len(member.findings),
         ),
+        key=member.member_id,
     )
 
 
@@ -217,6 +334,7 @@ def _grants(report: Report) -> Sheet:
                 g.source,
                 g.source_name,
             ),
+            links=_member_link(0, m.member_id),
         )
         for m in report.members
         for g in m.grants
@@ -285,6 +403,84 @@ def _user_groups(report: Report) -> Sheet:
     return Sheet("User groups", columns, records)
 
 
+def _idp_assignments(report: Report) -> Sheet:
+    columns = _columns(
+        ("IdP", 8),
+        ("App", 6),
+        ("App label", 28),
+        ("Login", 36),
+        ("Assigned", 10),
+        ("Assignment status", 16),
+        ("User status", 14),
+        ("Member ID", 34),
+    )
+    records = tuple(
+        Record(
+            f"IdP assignment {a.app} {a.login}",
+            (
+                a.idp,
+                a.app,
+                a.app_label,
+                a.login,
+                a.scope,
+                a.assignment_status,
+                a.user_status,
+                a.member_id,
+            ),
+            links=_member_link(7, a.member_id),
+        )
+        for a in report.idp_assignments
+    )
+    return Sheet("IdP assignments", columns, records)
+
+
+def _evidence(report: Report) -> Sheet:
+    columns = _columns(
+        ("Kind", 10),
+        ("Entry", 34),
+        ("Status", 8),
+        ("HTTP status", 8),
+        ("Pages", 7),
+        ("Count", 8),
+        ("Page", 6),
+        ("Method", 8),
+        ("Path", 70),
+        ("Elapsed (ms)", 10),
+        ("SHA-256", 66),
+        ("Error code", 12),
+        ("Reason", 50),
+        ("Fix", 50),
+    )
+    evidence = report.evidence
+    if evidence is None:
+        return Sheet("Evidence", columns, ())
+    endpoints = [_endpoint_record(e) for e in evidence.endpoints]
+    requests = [_request_record(r) for r in evidence.requests]
+    return Sheet("Evidence", columns, tuple(endpoints + requests))
+
+
+def _endpoint_record(e: EndpointRow) -> Record:
+    return Record(
+        f"entry {e.entry}",
+        (
+            *("entry", e.entry, e.status, e.http_status, e.pages, e.count),
+            *(None, None, None, None),
+            *(e.sha256, e.error_code, e.reason, e.hint),
+        ),
+    )
+
+
+def _request_record(r: RequestRecord) -> Record:
+    return Record(
+        f"request {r.method} {r.path}",
+        (
+            *("request", r.entry, None, r.status, None, None),
+            *(r.page, r.method, r.path, r.elapsed_ms),
+            *(None, None, None, None),
+        ),
+    )
+
+
 def _not_assessed(report: Report) -> Sheet:
     columns = _columns(("Check", 28), ("Title", 36), ("Reason", 60), ("Fix", 60))
     records = tuple(
@@ -294,17 +490,67 @@ def _not_assessed(report: Report) -> Sheet:
     return Sheet("Not assessed", columns, records)
 
 
-def _write_sheet(worksheet: Worksheet, sheet: Sheet) -> None:
-    for index, column in enumerate(sheet.columns, start=1):
+# The workbook's sheets in order. A new sheet (say a diff between snapshots)
+# is one more builder in this tuple, or passed to render_xlsx(builders=...).
+SHEET_BUILDERS: tuple[SheetBuilder, ...] = (
+    _summary,
+    _steps,
+    _findings,
+    _members,
+    _grants,
+    _virtual_groups,
+    _user_groups,
+    _idp_assignments,
+    _evidence,
+    _not_assessed,
+)
+
+
+def _locations(parts: Sequence[Part]) -> dict[tuple[str, str], str]:
+    """Where each keyed record landed, as an internal link location."""
+    found: dict[tuple[str, str], str] = {}
+    for part in parts:
+        quoted = part.title.replace("'", "''")
+        for row, record in enumerate(part.records, start=2):
+            if record.key is not None:
+                found[(part.sheet.title, record.key)] = f"'{quoted}'!A{row}"
+    return found
+
+
+def _write_sheet(
+    worksheet: Worksheet, part: Part, locations: dict[tuple[str, str], str]
+) -> None:
+    for index, column in enumerate(part.sheet.columns, start=1):
         worksheet.cell(row=1, column=index, value=column.header).font = Font(bold=True)
         worksheet.column_dimensions[get_column_letter(index)].width = column.width
-    for row, record in enumerate(sheet.records, start=2):
-        for index, value in enumerate(record.values, start=1):
-            safe = _excel_safe(value, sheet.title, record.name)
-            _keep_text(worksheet.cell(row=row, column=index, value=safe))
+    for row, record in enumerate(part.records, start=2):
+        cells = [
+            worksheet.cell(
+                row=row, column=index, value=_excel_safe(value, part.title, record.name)
+            )
+            for index, value in enumerate(record.values, start=1)
+        ]
+        for cell in cells:
+            _format(cell)
+        for link in record.links:
+            _add_link(cells[link.column], link, locations)
 
     worksheet.freeze_panes = "A2"
     worksheet.auto_filter.ref = worksheet.dimensions
+
+
+def _add_link(cell: Cell, link: Link, locations: dict[tuple[str, str], str]) -> None:
+    location = locations.get((link.sheet, link.key))
+    if location is None or cell.value is None:
+        return  # e.g. a finding about a member id the account does not list
+    cell.hyperlink = Hyperlink(ref=cell.coordinate, location=location)
+    cell.font = LINK_FONT
+
+
+def _format(cell: Cell) -> None:
+    if isinstance(cell.value, datetime):
+        cell.number_format = DATE_FORMAT
+    _keep_text(cell)
 
 
 def _excel_safe(value: CellValue, sheet: str, record: str) -> CellValue:
