@@ -29,9 +29,15 @@ class CatalogEntry:
 
 @cache
 def load_catalog() -> dict[str, CatalogEntry]:
-    """Every catalog entry by check id."""
+    """Every catalog entry of the analyzer's checks, by check id."""
+    return read_catalog("reporter.analyze")
+
+
+@cache
+def read_catalog(package: str) -> dict[str, CatalogEntry]:
+    """The entries of the ``catalog.toml`` shipped in ``package``, by check id."""
     raw = tomllib.loads(
-        resources.files("reporter.analyze").joinpath("catalog.toml").read_text("utf-8")
+        resources.files(package).joinpath("catalog.toml").read_text("utf-8")
     )
     return {cid: _entry(cid, table) for cid, table in raw.get("checks", {}).items()}
 

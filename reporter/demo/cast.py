@@ -74,6 +74,20 @@ USER_GROUPS: tuple[tuple[str, str | None, str], ...] = (
     ("Cloudflare-Billing", None, WHOLE_ACCOUNT),  # synced, no policy yet (step 4)
     ("Cloudflare-Zone-Admins", "Domain Administrator", "prod-zones"),
 )
+# The post-migration stage: the user group that replaces each virtual group
+# (Cloudflare-Owners and Billing's policy are added by the migration itself).
+OWNERS_GROUP = "Cloudflare-Owners"
+REPLACEMENTS = {
+    "Administrator": "Cloudflare-Admins",
+    "Super Administrator - All Privileges": OWNERS_GROUP,
+    "DNS": "Cloudflare-DNS-Editors",
+    "Billing": "Cloudflare-Billing",
+    "Administrator Read Only": "Cloudflare-ReadOnly",
+}
+# The migration's deliberate mistake: this member's virtual group is removed
+# but nobody adds them to its replacement, so they lose access.
+FORGOTTEN_LOCAL = "lucas.martin"
+
 # Cloudflare refuses SCIM groups whose name starts with "CF" (§6.2): the push
 # of this v2 group fails, so it has no SCIM group and no user group.
 ERROR_GROUP = "CF Network Engineers"

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import random
 import string
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -30,15 +31,19 @@ from reporter.demo.cast import (
     EXTRA_GRANTS,
     FIRST_NAMES,
     FOREIGN_SOURCE,
+    FORGOTTEN_LOCAL,
     HOSTILE_LOCAL,
     LAST_NAMES,
     OKTA_ORG,
+    OWNERS_GROUP,
     READ_ONLY,
+    REPLACEMENTS,
     RESOURCE_GROUPS,
     ROLES,
     SCIM_GROUP,
     SCIM_USER,
     STRAY_V1,
+    SUPER,
     UNKNOWN_SOURCE,
     USER_GROUPS,
     V1_PREFIX,
@@ -52,6 +57,7 @@ from reporter.demo.org import CloudflareOrg, Json, OktaOrg, Organization
 from reporter.errors import ConfigError
 
 _EPOCH = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
+STAGES = ("pre", "post")
 _AREAS = (
     "analytics",
     "billing",
@@ -85,32 +91,50 @@ class Ledger:
     hostile_email: str = ""
     pending: list[str] = field(default_factory=list)
     error_mappings: list[str] = field(default_factory=list)
+    # post stage: member email -> permission groups the migration lost them
+    lost_access: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
-def build_organization(*, seed: int = 2026, size: int = 60) -> Organization:
-    """Build the demo organization for ``seed`` with ``size`` account members."""
-    organization, _ = build_scenario(seed=seed, size=size)
+def build_organization(
+    *, seed: int = 2026, size: int = 60, stage: str = "pre"
+) -> Organization:
+    """Build the demo organization for ``seed`` with ``size`` account members.
+
+    ``stage`` "pre" is the account half-way through its move; "post" is the
+    same account (same people, same permission groups) after the migration.
+    """
+    organization, _ = build_scenario(seed=seed, size=size, stage=stage)
     return organization
 
 
-def build_scenario(*, seed: int = 2026, size: int = 60) -> tuple[Organization, Ledger]:
+def build_scenario(
+    *, seed: int = 2026, size: int = 60, stage: str = "pre"
+) -> tuple[Organization, Ledger]:
     """Build the demo organization and the ledger of what it decided."""
+    if stage not in STAGES:
+        raise ConfigError(
+            f"unknown demo stage {stage!r}", hint=f"pass one of {', '.join(STAGES)}"
+        )
     if size < len(CAST):
         raise ConfigError(
             f"demo size {size} is too small for the scenario",
             hint=f"pass a size of at least {len(CAST)}",
         )
     # Demo data must be reproducible, not secret.
-    builder = _Builder(random.Random(seed))  # noqa: S311
-    builder.build(size)
+    builder = _Builder(random.Random(seed), random.Random(f"{seed}:post"))  # noqa: S311
+    builder.build(size, post=stage == "post")
     return builder.organization(), builder.ledger
 
 
 class _Builder:
     """Accumulates the objects of both sides while the scenario is played out."""
 
-    def __init__(self, rng: random.Random) -> None:
+    def __init__(self, rng: random.Random, migration_rng: random.Random) -> None:
         self.rng = rng
+        # What only the migration adds draws from its own generator, so both
+        # stages give every shared object the same ids and timestamps.
+        self.migration_rng = migration_rng
+        self.newly_in_v2: set[str] = set()  # emails the migration assigns to v2
         self.ledger = Ledger()
         self.account_id = self.hex_id()
         self.ledger.account_id = self.account_id
@@ -178,14 +202,18 @@ class _Builder:
             "settings": {"enforce_twofactor": True, "abuse_contact_email": ""},
         }
 
-    def build(self, size: int) -> None:
-        """Play out the whole scenario for ``size`` members."""
+    def build(self, size: int, *, post: bool = False) -> None:
+        """Play out the whole scenario for ``size`` members (after it, ``post``)."""
         self.catalogue()
         self.apps()
         self.virtual_groups()
         self.user_groups(size)
         self.errored_push()
         people = list(CAST) + [self.generic_person(n) for n in range(size - len(CAST))]
+        # The same people and catalogue in both stages: the migration only
+        # starts once everything the random generator picks is drawn.
+        if post:
+            people = self.migrate(people)
         for person in people:
             self.add_person(person)
         # Someone offboarded properly: deprovisioned in Okta, gone from Cloudflare.
@@ -193,6 +221,8 @@ class _Builder:
             Person("Former", "Employee", "former.employee", okta_status="DEPROVISIONED")
         )
         self.everyone_group()
+        if post:
+            self.unlink_v1_mappings()
 
     def catalogue(self) -> None:
         """Legacy roles, same-named permission groups and resource groups."""
@@ -444,6 +474,51 @@ class _Builder:
         self.ug_ids[name] = group_id
         self.ug_grants[name] = grants
 
+    @contextmanager
+    def migration_draws(self) -> Iterator[None]:
+        """Draw from the migration's own generator inside this block."""
+        shared, self.rng = self.rng, self.migration_rng
+        try:
+            yield
+        finally:
+            self.rng = shared
+
+    def migrate(self, people: list[Person]) -> list[Person]:
+        """Move everyone off the virtual groups, forgetting one person."""
+        with self.migration_draws():
+            self.add_user_group(OWNERS_GROUP, SUPER, WHOLE_ACCOUNT)
+            self.attach_billing_policy()
+        moved = [self.moved(p) for p in people]
+        for old, new in zip(people, moved, strict=True):
+            if _in_v2(new) and not _in_v2(old):
+                self.newly_in_v2.add(new.email)
+            lost = sorted(set(old.virtual) - self.covered(new))
+            if lost:
+                self.ledger.lost_access[new.email] = tuple(lost)
+        return moved
+
+    def moved(self, p: Person) -> Person:
+        """``p`` after the migration: each virtual group replaced by a user group."""
+        if not p.virtual:
+            return p
+        if p.local == FORGOTTEN_LOCAL:
+            return _with(p, virtual=())
+        added = [REPLACEMENTS[role] for role in p.virtual]
+        groups = tuple(dict.fromkeys([*p.user_groups, *added]))
+        return _with(p, virtual=(), user_groups=groups, v2=True)
+
+    def attach_billing_policy(self) -> None:
+        """Step 4 finished: the Billing user group gets its policy."""
+        name = REPLACEMENTS["Billing"]
+        group = next(g for g in self.cf.user_groups if g["name"] == name)
+        group["policies"] = [self.policy("allow", "Billing", WHOLE_ACCOUNT)]
+        self.ug_grants[name] = frozenset({"Billing"})
+        self.ledger.groups_without_policies.remove(name)
+
+    def unlink_v1_mappings(self) -> None:
+        """Step 6: every v1 push mapping unlinked (the Okta groups stay)."""
+        self.okta.push_mappings[self.okta.v1_app_id] = []
+
     def errored_push(self) -> None:
         """The v2 push that Cloudflare refused (the name starts with CF)."""
         v2 = self.okta.v2_app_id
@@ -625,8 +700,13 @@ class _Builder:
         )
         self.app_user(self.okta.v1_app_id, p, user, cf_user_id, via_v1)
         # Group Push only reaches app users, so group members are assigned too.
-        if p.v2 or p.user_groups:
-            via_v2 = bool(p.user_groups) or ERROR_GROUP in p.okta_groups
+        if not _in_v2(p):
+            return
+        via_v2 = bool(p.user_groups) or ERROR_GROUP in p.okta_groups
+        if p.email in self.newly_in_v2:
+            with self.migration_draws():
+                self.app_user(self.okta.v2_app_id, p, user, cf_user_id, via_v2)
+        else:
             self.app_user(self.okta.v2_app_id, p, user, cf_user_id, via_v2)
 
     def app_user(
@@ -691,6 +771,11 @@ class _Builder:
     def organization(self) -> Organization:
         """The finished organization."""
         return Organization(cloudflare=self.cf, okta=self.okta)
+
+
+def _in_v2(p: Person) -> bool:
+    """Whether ``p`` is a user of the v2 app (Group Push needs app users)."""
+    return p.v2 or bool(p.user_groups)
 
 
 def _with(p: Person, **changes: Any) -> Person:

@@ -9,7 +9,7 @@ is written beside it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 
 from reporter.demo.generator import build_scenario
@@ -41,6 +41,9 @@ class ScenarioFacts:
     hostile_member_email: str  # name holds markup and a formula prefix
     pending_invites: tuple[str, ...]
     errored_push_groups: tuple[str, ...]  # v2 push mappings in status ERROR
+    stage: str = "pre"
+    # post stage: member email -> permission groups the migration lost them
+    lost_access: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 # Why each step has its status, by the ARCHITECTURE.md rules:
@@ -64,10 +67,31 @@ _STEP_STATUS = {
 }
 
 
+# After the migration (stage "post"), by the same rules:
+# 1 done: unchanged.
+# 2 in progress: members outside the virtual groups (a direct policy, a legacy
+#   role) were never moved to the v2 app, and "CF Network Engineers" remains.
+# 3 in progress: the push of "CF Network Engineers" is still in ERROR.
+# 4 done: every user group has a policy (Billing's was attached) and no
+#   virtual group grants anything any more.
+# 5 done: nobody depends on a virtual group (one member lost access instead).
+# 6 done: no SCIM user is in a cloudflare-v1- group and the v1 mappings are
+#   unlinked.
+_POST_STEP_STATUS = {
+    1: "done",
+    2: "in progress",
+    3: "in progress",
+    4: "done",
+    5: "done",
+    6: "done",
+}
+
+
 @cache
-def facts_for(seed: int = 2026, size: int = 60) -> ScenarioFacts:
-    """The declared facts of the demo organization for ``seed`` and ``size``."""
-    _, ledger = build_scenario(seed=seed, size=size)
+def facts_for(seed: int = 2026, size: int = 60, stage: str = "pre") -> ScenarioFacts:
+    """The declared facts of the demo organization for ``seed``, ``size``, stage."""
+    _, ledger = build_scenario(seed=seed, size=size, stage=stage)
+    post = stage == "post"
     members = {
         name: tuple(sorted(emails)) for name, emails in ledger.virtual_members.items()
     }
@@ -75,8 +99,8 @@ def facts_for(seed: int = 2026, size: int = 60) -> ScenarioFacts:
         account_id=ledger.account_id,
         member_count=size,
         members_at_risk=dict(sorted(ledger.at_risk.items())),
-        step_status=dict(_STEP_STATUS),
-        go=False,  # members are at risk
+        step_status=dict(_POST_STEP_STATUS if post else _STEP_STATUS),
+        go=post,  # pre: members are at risk; post: nobody depends on v1 groups
         virtual_groups_with_members={k: v for k, v in members.items() if v},
         foreign_virtual_groups=tuple(sorted(ledger.foreign_groups)),
         unknown_role_groups=tuple(sorted(ledger.unknown_role_groups)),
@@ -88,7 +112,11 @@ def facts_for(seed: int = 2026, size: int = 60) -> ScenarioFacts:
         hostile_member_email=ledger.hostile_email,
         pending_invites=tuple(sorted(ledger.pending)),
         errored_push_groups=tuple(sorted(ledger.error_mappings)),
+        stage=stage,
+        lost_access=dict(sorted(ledger.lost_access.items())),
     )
 
 
 EXPECTED: ScenarioFacts = facts_for(2026, 60)
+# The same organization after its migration, with the one deliberate mistake.
+EXPECTED_POST: ScenarioFacts = facts_for(2026, 60, "post")
