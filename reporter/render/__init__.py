@@ -20,7 +20,14 @@ from reporter.render.html import render_html
 from reporter.render.pdf import render_pdf
 from reporter.render.xlsx import render_xlsx
 
-__all__ = ["RENDERERS", "Renderer", "Report", "build_report", "render_reports"]
+__all__ = [
+    "RENDERERS",
+    "Renderer",
+    "Report",
+    "build_report",
+    "render_reports",
+    "write_outputs",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +56,15 @@ def render_reports(
 
     _make_folder(out_dir)
     paths = [_write_atomically(out_dir / f"{basename}.{fmt}", d) for fmt, d in rendered]
+    for path in paths:
+        logger.info("wrote %s", path)
+    return paths
+
+
+def write_outputs(out_dir: Path, named: Sequence[tuple[str, bytes]]) -> list[Path]:
+    """Write already rendered files (name, bytes) into ``out_dir``, atomically."""
+    _make_folder(out_dir)
+    paths = [_write_atomically(out_dir / name, data) for name, data in named]
     for path in paths:
         logger.info("wrote %s", path)
     return paths
