@@ -181,16 +181,34 @@ def test_members_stop_at_total_count_when_total_pages_is_absent() -> None:
     assert len(fake.paths("/members")) == 2
 
 
-def test_missing_result_info_means_one_page() -> None:
-    """A members answer without result_info is the whole list: one request."""
+def test_a_short_page_without_result_info_is_the_last() -> None:
+    """A members answer without result_info, shorter than per_page, is the list."""
     routes = healthy_routes()
     routes["/members"] = v4("members_without_result_info.json")
+    fake = FakeCloudflare(routes)
+
+    snapshot = collect(fake, sizes=PageSizes(cf_members=50, scim=2))
+
+    assert ids(snapshot.entries[layout.CF_MEMBERS]) == [ALICE, BOB]
+    assert len(fake.paths("/members")) == 1
+
+
+def test_a_full_page_without_result_info_is_followed() -> None:
+    """Without result_info a full page may not be the last: the next is asked."""
+    routes = healthy_routes()
+    routes["/members"] = by_param(
+        "page",
+        {
+            "1": v4("members_without_result_info.json"),
+            "2": v4("members_page2_empty.json"),
+        },
+    )
     fake = FakeCloudflare(routes)
 
     snapshot = collect(fake)
 
     assert ids(snapshot.entries[layout.CF_MEMBERS]) == [ALICE, BOB]
-    assert len(fake.paths("/members")) == 1
+    assert [u.params["page"] for u in fake.paths("/members")] == ["1", "2"]
 
 
 def test_an_empty_page_ends_paging() -> None:
@@ -474,9 +492,9 @@ def test_a_connection_error_is_retried_and_recorded_without_status() -> None:
 
 
 def test_progress_counts_the_pages_read_per_entry() -> None:
-    """progress(entry, pages) counts pages per entry, across user groups too."""
+    """progress(entry, pages, known) counts pages per entry, across user groups too."""
     fake = FakeCloudflare(healthy_routes())
-    calls: list[tuple[str, int]] = []
+    calls: list[tuple[str, int, int]] = []
     config = CollectConfig(ACCOUNT, BASE, page_sizes=PageSizes(cf_members=2, scim=2))
 
     with cloudflare_client(BASE, TOKEN, transport=httpx.MockTransport(fake)) as c:
@@ -484,9 +502,10 @@ def test_progress_counts_the_pages_read_per_entry() -> None:
             config, c, None, clock=Clock(), progress=lambda *a: calls.append(a)
         )
 
-    assert [n for e, n in calls if e == layout.CF_MEMBERS] == [1, 2]
-    assert [n for e, n in calls if e == layout.CF_USER_GROUP_MEMBERS] == [1, 2]
-    assert len(calls) == len(fake.requests)
+    members = [(n, known) for e, n, known in calls if e == layout.CF_MEMBERS]
+    group_members = [n for e, n, _ in calls if e == layout.CF_USER_GROUP_MEMBERS]
+    assert members == [(1, 1), (1, 2), (2, 2)]
+    assert sorted(group_members) == [1, 2]
 
 
 def test_the_client_sends_the_bearer_token_and_user_agent() -> None:

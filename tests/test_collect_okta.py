@@ -396,5 +396,7 @@ def test_tokens_appear_in_no_manifest_and_no_log(
     assert dict(snapshot.manifest.settings) == {
         "okta_v1_app_id": V1,
         "okta_v2_app_id": V2,
+        "concurrency": "8",
+        "rate_limit": "1200 requests per 300 s",
     }
     assert "/api/v1/users?search=status+pr&limit=200" in manifest

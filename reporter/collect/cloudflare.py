@@ -8,13 +8,15 @@ not read them the collection stops. Any other endpoint the token may not read
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from reporter.collect.evidence import Evidence, Fetched
+from reporter.collect.evidence import Evidence, Fetched, Outcome, outcome_of
 from reporter.collect.http import ApiError, ApiSession
 from reporter.collect.paging import (
+    cloudflare_cursor_pages,
     cloudflare_pages,
     cloudflare_single,
     scim_pages,
@@ -43,12 +45,109 @@ def _needs_settings_read(account_id: str) -> str:
 def collect_cloudflare(
     session: ApiSession, evidence: Evidence, config: CollectConfig
 ) -> None:
-    """Collect every Cloudflare entry of the snapshot layout into ``evidence``."""
+    """Collect every Cloudflare entry of the snapshot layout into ``evidence``.
+
+    The account comes first (it proves the token); the lists are then fetched
+    concurrently, and the entries that depend on a list after it. Entries are
+    recorded in the layout's order whatever order the answers arrive in.
+    """
     base = f"/accounts/{config.account_id}"
-    _account_and_members(session, evidence, config, base)
-    _iam_catalog(session, evidence, config, base)
-    _user_groups(session, evidence, config, base)
-    _scim(session, evidence, config, base)
+    if not evidence.restore(layout.CF_ACCOUNT):
+        _core(
+            evidence,
+            layout.CF_ACCOUNT,
+            config.account_id,
+            partial(_account, session, base),
+        )
+    lists = _lists(session, config, base)
+    outcomes = _fetch_all(session, evidence, lists)
+    _settle_members(evidence, config.account_id, outcomes.pop(layout.CF_MEMBERS, None))
+    for entry, outcome in outcomes.items():
+        evidence.settle(entry, outcome, hint=lists[entry].hint)
+    _dependents(session, evidence, config, base)
+    if config.audit_since is not None:
+        _audit_logs(session, evidence, config, base)
+
+
+@dataclass(frozen=True)
+class _Job:
+    """How to fetch one entry, and what would fix a refusal."""
+
+    fetch: Callable[[], Fetched]
+    hint: str
+
+
+def _lists(session: ApiSession, config: CollectConfig, base: str) -> dict[str, _Job]:
+    """The entries that need nothing but the account, in the layout's order."""
+    hint = _needs_settings_read(config.account_id)
+    sizes = config.page_sizes
+
+    def pages(path: str, entry: str, per_page: int) -> Callable[[], Fetched]:
+        return _pages_of(session, config, base + path, entry, per_page)
+
+    def scim(resource: str, entry: str) -> Callable[[], Fetched]:
+        return partial(
+            scim_pages,
+            session,
+            f"{base}/scim/v2/{resource}",
+            entry=entry,
+            count=sizes.scim,
+            max_pages=config.max_pages,
+        )
+
+    return {
+        layout.CF_MEMBERS: _Job(
+            pages("/members", layout.CF_MEMBERS, sizes.cf_members), hint
+        ),
+        layout.CF_ROLES: _Job(
+            pages("/roles", layout.CF_ROLES, sizes.cf_roles),
+            f"{hint}; /roles is deprecated since 2026-07-21",
+        ),
+        layout.CF_PERMISSION_GROUPS: _Job(
+            pages(
+                "/iam/permission_groups",
+                layout.CF_PERMISSION_GROUPS,
+                sizes.cf_permission_groups,
+            ),
+            hint,
+        ),
+        layout.CF_RESOURCE_GROUPS: _Job(partial(_resource_groups, session, base), hint),
+        layout.CF_USER_GROUPS: _Job(
+            pages("/iam/user_groups", layout.CF_USER_GROUPS, sizes.cf_user_groups),
+            hint,
+        ),
+        layout.CF_SCIM_USERS: _Job(scim("Users", layout.CF_SCIM_USERS), SCIM_HINT),
+        layout.CF_SCIM_GROUPS: _Job(scim("Groups", layout.CF_SCIM_GROUPS), SCIM_HINT),
+    }
+
+
+def _fetch_all(
+    session: ApiSession, evidence: Evidence, jobs: dict[str, _Job]
+) -> dict[str, Outcome]:
+    """Fetch every job not saved by an earlier run, concurrently, in job order."""
+    wanted = [entry for entry in jobs if not evidence.saved(entry)]
+    outcomes = session.map(lambda entry: outcome_of(jobs[entry].fetch), wanted)
+    fetched = dict(zip(wanted, outcomes, strict=True))
+    ordered: dict[str, Outcome] = {}
+    for entry in jobs:
+        if entry in fetched:
+            ordered[entry] = fetched[entry]
+        else:
+            evidence.restore(entry)
+    return ordered
+
+
+def _settle_members(
+    evidence: Evidence, account_id: str, outcome: Outcome | None
+) -> None:
+    """Members are core: without them there is nothing to audit."""
+    if outcome is None:
+        return  # restored from an earlier run
+    if isinstance(outcome, ApiError):
+        if outcome.status not in (401, 403, 404):
+            raise outcome
+        raise _refused(outcome, layout.CF_MEMBERS, account_id) from outcome
+    evidence.add(layout.CF_MEMBERS, outcome)
 
 
 def _pages_of(
@@ -61,50 +160,6 @@ def _pages_of(
         entry=entry,
         per_page=per_page,
         max_pages=config.max_pages,
-    )
-
-
-def _account_and_members(
-    session: ApiSession, evidence: Evidence, config: CollectConfig, base: str
-) -> None:
-    account_id = config.account_id
-    _core(evidence, layout.CF_ACCOUNT, account_id, partial(_account, session, base))
-    members = _pages_of(
-        session,
-        config,
-        f"{base}/members",
-        layout.CF_MEMBERS,
-        config.page_sizes.cf_members,
-    )
-    _core(evidence, layout.CF_MEMBERS, account_id, members)
-
-
-def _iam_catalog(
-    session: ApiSession, evidence: Evidence, config: CollectConfig, base: str
-) -> None:
-    """Roles, permission groups and resource groups: what grants are made of."""
-    hint = _needs_settings_read(config.account_id)
-    sizes = config.page_sizes
-    evidence.attempt(
-        layout.CF_ROLES,
-        _pages_of(session, config, f"{base}/roles", layout.CF_ROLES, sizes.cf_roles),
-        hint=f"{hint}; /roles is deprecated since 2026-07-21",
-    )
-    evidence.attempt(
-        layout.CF_PERMISSION_GROUPS,
-        _pages_of(
-            session,
-            config,
-            f"{base}/iam/permission_groups",
-            layout.CF_PERMISSION_GROUPS,
-            sizes.cf_permission_groups,
-        ),
-        hint=hint,
-    )
-    evidence.attempt(
-        layout.CF_RESOURCE_GROUPS,
-        partial(_resource_groups, session, base),
-        hint=hint,
     )
 
 
@@ -156,96 +211,121 @@ def _resource_groups(session: ApiSession, base: str) -> Fetched:
     return Fetched(groups, 1, len(groups))
 
 
-def _user_groups(
+def _dependents(
     session: ApiSession, evidence: Evidence, config: CollectConfig, base: str
 ) -> None:
+    """User group members and SCIM group details: one request per listed group."""
     hint = _needs_settings_read(config.account_id)
-    collected = evidence.attempt(
-        layout.CF_USER_GROUPS,
-        _pages_of(
-            session,
-            config,
-            f"{base}/iam/user_groups",
+    jobs: dict[str, _Job] = {}
+    for entry, needs, job_hint, fetch in (
+        (
+            layout.CF_USER_GROUP_MEMBERS,
             layout.CF_USER_GROUPS,
-            config.page_sizes.cf_user_groups,
+            hint,
+            partial(_user_group_members, session, config, base),
         ),
-        hint=hint,
-    )
-    if not collected:
-        evidence.skip(
-            layout.CF_USER_GROUP_MEMBERS, needs=layout.CF_USER_GROUPS, hint=hint
-        )
-        return
-    groups = evidence.entries[layout.CF_USER_GROUPS]
-    evidence.attempt(
-        layout.CF_USER_GROUP_MEMBERS,
-        partial(_user_group_members, session, config, base, groups),
-        hint=hint,
-    )
+        (
+            layout.CF_SCIM_GROUP_DETAILS,
+            layout.CF_SCIM_GROUPS,
+            SCIM_HINT,
+            partial(_scim_group_details, session, base),
+        ),
+    ):
+        if needs in evidence.entries:
+            jobs[entry] = _Job(partial(fetch, evidence.entries[needs]), job_hint)
+        elif not evidence.restore(entry):
+            evidence.skip(entry, needs=needs, hint=job_hint)
+    for entry, outcome in _fetch_all(session, evidence, jobs).items():
+        evidence.settle(entry, outcome, hint=jobs[entry].hint)
 
 
 def _user_group_members(
     session: ApiSession, config: CollectConfig, base: str, groups: list[Any]
 ) -> Fetched:
     """Members of every user group; one failed list fails them all."""
-    members: dict[str, Any] = {}
-    pages = count = 0
-    for group_id in _ids(groups, f"{base}/iam/user_groups"):
-        fetched = cloudflare_pages(
+
+    def members_of(group_id: str) -> Fetched:
+        return cloudflare_pages(
             session,
             f"{base}/iam/user_groups/{quote(group_id, safe='')}/members",
             entry=layout.CF_USER_GROUP_MEMBERS,
             per_page=config.page_sizes.cf_user_group_members,
             max_pages=config.max_pages,
         )
-        members[group_id] = fetched.data
-        pages += fetched.pages
-        count += fetched.count
-    return Fetched(members, pages, count)
+
+    group_ids = _ids(groups, f"{base}/iam/user_groups")
+    fetched = session.map(members_of, group_ids)
+    members = {gid: f.data for gid, f in zip(group_ids, fetched, strict=True)}
+    pages = sum(f.pages for f in fetched)
+    return Fetched(members, pages, sum(f.count for f in fetched))
 
 
-def _scim(
+def _audit_logs(
     session: ApiSession, evidence: Evidence, config: CollectConfig, base: str
 ) -> None:
-    """SCIM Users and Groups, then the detail of each custom group."""
-    for entry, resource in (
-        (layout.CF_SCIM_USERS, "Users"),
-        (layout.CF_SCIM_GROUPS, "Groups"),
-    ):
-        fetch = partial(
-            scim_pages,
-            session,
-            f"{base}/scim/v2/{resource}",
-            entry=entry,
-            count=config.page_sizes.scim,
-            max_pages=config.max_pages,
-        )
-        evidence.attempt(entry, fetch, hint=SCIM_HINT)
-    if layout.CF_SCIM_GROUPS not in evidence.entries:
-        evidence.skip(
-            layout.CF_SCIM_GROUP_DETAILS, needs=layout.CF_SCIM_GROUPS, hint=SCIM_HINT
-        )
-        return
-    groups = evidence.entries[layout.CF_SCIM_GROUPS]
+    """Audit Logs v2 entries of the window (cloudflare-api.md §3, §6.5)."""
+    window = config.audit_since
+    assert window is not None
+    params: dict[str, str | int] = {
+        "since": window.since,
+        "before": window.before,
+        "direction": "asc",
+        "limit": config.page_sizes.cf_audit_logs,
+    }
+    fetch = partial(
+        cloudflare_cursor_pages,
+        session,
+        f"{base}/logs/audit",
+        entry=layout.CF_AUDIT_LOGS,
+        params=params,
+        max_pages=config.max_pages,
+    )
     evidence.attempt(
-        layout.CF_SCIM_GROUP_DETAILS,
-        partial(_scim_group_details, session, base, groups),
-        hint=SCIM_HINT,
+        layout.CF_AUDIT_LOGS,
+        fetch,
+        hint=f"{_needs_settings_read(config.account_id)} (it covers audit logs)",
     )
 
 
 def _scim_group_details(session: ApiSession, base: str, groups: list[Any]) -> Fetched:
     """GET each custom group: only the detail view lists members (§6.1)."""
-    details: dict[str, Any] = {}
-    for group_id in _ids(groups, f"{base}/scim/v2/Groups"):
-        if group_id.startswith(SYSTEM_GROUP_PREFIX):
-            continue
+
+    def detail(group_id: str) -> Any:
         body, _ = session.get_json(
             f"{base}/scim/v2/Groups/{quote(group_id, safe='')}",
             entry=layout.CF_SCIM_GROUP_DETAILS,
         )
-        details[group_id] = body
+        return body
+
+    custom = [
+        group_id
+        for group_id in _ids(groups, f"{base}/scim/v2/Groups")
+        if not group_id.startswith(SYSTEM_GROUP_PREFIX)
+    ]
+    session.expect(layout.CF_SCIM_GROUP_DETAILS, len(custom))
+    details = dict(zip(custom, session.map(detail, custom), strict=True))
     return Fetched(details, len(details), len(details))
+
+
+def list_accounts(session: ApiSession, *, max_pages: int = 1000) -> list[str]:
+    """The ids of every account the token can list (``GET /accounts``, §3).
+
+    Account-owned tokens are refused here (code 1001): such a token audits
+    only the account it belongs to, named with ``--account``.
+    """
+    try:
+        fetched = cloudflare_pages(
+            session, "/accounts", entry="accounts", per_page=50, max_pages=max_pages
+        )
+    except ApiError as exc:
+        raise CollectError(
+            f"Cloudflare refused to list the accounts (HTTP {exc.status}, "
+            f"code {exc.code or 'none'})",
+            url=exc.url,
+            status=exc.status,
+            hint="an account-owned token cannot list accounts: pass --account",
+        ) from exc
+    return _ids(fetched.data, "/accounts")
 
 
 def _ids(items: list[Any], url: str) -> list[str]:

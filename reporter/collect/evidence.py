@@ -5,10 +5,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reporter.collect.http import ApiError
-from reporter.snapshot.model import EndpointRecord
+from reporter.snapshot.model import EndpointRecord, RequestRecord
+
+if TYPE_CHECKING:
+    from reporter.collect.partial import PartialState
 
 log = logging.getLogger(__name__)
 
@@ -22,21 +25,78 @@ class Fetched:
     count: int
 
 
-class Evidence:
-    """Snapshot entries plus one EndpointRecord per entry attempted."""
+# What fetching one entry came to: its objects, or the API's refusal.
+Outcome = Fetched | ApiError
 
-    def __init__(self) -> None:
+
+class Evidence:
+    """Snapshot entries plus one EndpointRecord per entry attempted.
+
+    With a ``state``, each collected entry is also saved there, and an entry a
+    previous run saved is taken from it instead of being fetched again.
+    ``records`` is the list every request of the collection is appended to.
+    """
+
+    def __init__(
+        self,
+        state: PartialState | None = None,
+        records: list[RequestRecord] | None = None,
+    ) -> None:
         self.entries: dict[str, Any] = {}
         self.endpoints: list[EndpointRecord] = []
+        self.records: list[RequestRecord] = [] if records is None else records
+        self.restored: list[str] = []
+        self._state = state
+
+    def saved(self, entry: str) -> bool:
+        """Whether a previous run finished ``entry`` (it will not be fetched)."""
+        return self._state is not None and self._state.load(entry) is not None
+
+    def restore(self, entry: str) -> bool:
+        """Take ``entry`` from the previous run's state; False when it is not there."""
+        saved = self._state.load(entry) if self._state is not None else None
+        if saved is None:
+            return False
+        self.entries[entry] = saved.data
+        self.endpoints.append(saved.record)
+        self.records.extend(saved.requests)
+        self.restored.append(entry)
+        log.info("resumed: %s from the earlier run", entry)
+        return True
 
     def add(self, entry: str, fetched: Fetched) -> None:
         """Keep ``entry`` and record it as collected."""
-        self.entries[entry] = fetched.data
-        self.endpoints.append(
-            EndpointRecord(
-                entry=entry, status="ok", pages=fetched.pages, count=fetched.count
-            )
+        record = EndpointRecord(
+            entry=entry, status="ok", pages=fetched.pages, count=fetched.count
         )
+        self.entries[entry] = fetched.data
+        self.endpoints.append(record)
+        if self._state is not None:
+            requests = [r for r in list(self.records) if r.entry == entry]
+            self._state.save(entry, fetched.data, record, requests)
+
+    def settle(
+        self,
+        entry: str,
+        outcome: Outcome,
+        *,
+        hint: str,
+        tolerated: Collection[int] = (403, 404),
+    ) -> bool:
+        """Record an outcome fetched elsewhere; an untolerated refusal is raised."""
+        if isinstance(outcome, Fetched):
+            self.add(entry, outcome)
+            return True
+        if outcome.status not in tolerated:
+            raise outcome
+        self.fail(
+            entry,
+            reason=outcome.message,
+            hint=hint,
+            http_status=outcome.status,
+            error_code=outcome.code,
+        )
+        return False
 
     def attempt(
         self,
@@ -49,23 +109,11 @@ class Evidence:
         """Collect ``entry``; an ApiError with a ``tolerated`` status fails it alone.
 
         Any other error propagates and ends the collection. Returns whether the
-        entry was collected.
+        entry was collected (or restored from an earlier run).
         """
-        try:
-            fetched = fetch()
-        except ApiError as exc:
-            if exc.status not in tolerated:
-                raise
-            self.fail(
-                entry,
-                reason=exc.message,
-                hint=hint,
-                http_status=exc.status,
-                error_code=exc.code,
-            )
-            return False
-        self.add(entry, fetched)
-        return True
+        if self.restore(entry):
+            return True
+        return self.settle(entry, outcome_of(fetch), hint=hint, tolerated=tolerated)
 
     def fail(
         self,
@@ -92,3 +140,11 @@ class Evidence:
     def skip(self, entry: str, *, needs: str, hint: str) -> None:
         """Record ``entry`` as not collected because the entry it needs failed."""
         self.fail(entry, reason=f"not attempted: it needs {needs}", hint=hint)
+
+
+def outcome_of(fetch: Callable[[], Fetched]) -> Outcome:
+    """Run ``fetch``; an API refusal becomes the outcome instead of propagating."""
+    try:
+        return fetch()
+    except ApiError as exc:
+        return exc

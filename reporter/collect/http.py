@@ -7,16 +7,19 @@ turns an answer it cannot use into a ``CollectError`` that names the URL.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import tenacity
 
 from reporter import __version__
+from reporter.collect.limiter import RateLimiter
 from reporter.errors import CollectError, ConfigError
 from reporter.snapshot.model import RequestRecord
 
@@ -25,11 +28,11 @@ log = logging.getLogger(__name__)
 USER_AGENT = f"cf-scim-audit/{__version__}"
 JSON_TYPES = frozenset({"application/json", "application/scim+json"})
 MAX_ATTEMPTS = 4
+# Requests in flight at once; far below Cloudflare's 200 per second per IP (§4).
+CONCURRENCY = 8
 # cloudflare-api.md §4: a 429 blocks calls for up to the 5-minute window, so
 # all the waits of one request together stay within that window.
 RETRY_BUDGET_SECONDS = 300.0
-# TODO: requests are serial but never slowed as x-ratelimit-remaining nears 0
-# (cloudflare-api.md §4); a 429 is waited out instead.
 _BACKOFF = tenacity.wait_exponential_jitter(initial=1, max=30, jitter=1)
 _RETRIED_ERRORS = (
     httpx.TimeoutException,
@@ -38,8 +41,10 @@ _RETRIED_ERRORS = (
 )
 
 Params = Mapping[str, str | int]
-Progress = Callable[[str, int], None]
+# progress(entry, pages read, pages known so far to be needed)
+Progress = Callable[[str, int, int], None]
 Sleep = Callable[[float], None]
+T = TypeVar("T")
 
 
 def cloudflare_client(
@@ -116,12 +121,17 @@ class _RetryableStatus(Exception):
         self.response = response
 
 
-class ApiSession:
-    """Sends GETs through one client: retried, logged, and recorded per exchange.
+class Aborted(CollectError):
+    """The collection was stopped (an error elsewhere, or Ctrl-C) before this GET."""
 
+
+class ApiSession:
+    """Sends GETs through one client: paced, retried, logged and recorded.
+
+    Safe to share between threads: at most ``concurrency`` requests are in
+    flight, and ``limiter`` (when given) decides when each may start.
     ``records`` may be shared between sessions so one manifest lists every
-    exchange in order. ``sleep`` is injectable so tests never wait.
-    ``progress(entry, pages)`` is told the pages read so far for each entry.
+    exchange. ``sleep`` is injectable so tests never wait.
     """
 
     def __init__(
@@ -132,29 +142,84 @@ class ApiSession:
         sleep: Sleep = time.sleep,
         progress: Progress | None = None,
         max_attempts: int = MAX_ATTEMPTS,
+        limiter: RateLimiter | None = None,
+        concurrency: int = CONCURRENCY,
     ) -> None:
         self.client = client
         self.records: list[RequestRecord] = [] if records is None else records
+        self.limiter = limiter
+        self.concurrency = max(1, concurrency)
         self._sleep = sleep
         self._progress = progress
         self._pages: Counter[str] = Counter()
+        self._expected: Counter[str] = Counter()
         self._max_attempts = max_attempts
+        self._slots = threading.BoundedSemaphore(self.concurrency)
+        self._lock = threading.Lock()
+        self._aborted = threading.Event()
+
+    def abort(self) -> None:
+        """Make every later GET of this session raise Aborted (threads stop soon)."""
+        self._aborted.set()
+
+    def map(self, work: Callable[[T], Any], items: Iterable[T]) -> list[Any]:
+        """``work`` applied to each item on up to ``concurrency`` threads, in order.
+
+        The first error raised by any call is raised here, and calls not yet
+        started are cancelled.
+        """
+        items = list(items)
+        if len(items) <= 1 or self.concurrency == 1:
+            return [work(item) for item in items]
+        pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="collect")
+        futures: list[Future[Any]] = []
+        try:
+            futures = [pool.submit(work, item) for item in items]
+            done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+            _raise_first_error([f for f in futures if f in done])
+            return [future.result() for future in futures]
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def expect(self, entry: str, pages: int) -> None:
+        """Tell the progress display that ``pages`` more pages of ``entry`` follow."""
+        with self._lock:
+            self._expected[entry] += pages
+            done, total = self._pages[entry], self._expected[entry]
+        if self._progress is not None:
+            self._progress(entry, done, total)
 
     def get_json(
         self, url: str, *, entry: str, page: int = 1, params: Params | None = None
     ) -> tuple[Any, httpx.Response]:
-        """GET ``url`` and return its parsed JSON body with the response."""
-        response = self.get(url, entry=entry, page=page, params=params)
-        return json_body(response), response
+        """GET ``url`` and return its parsed JSON body with the response.
+
+        A body cut short (invalid JSON) is retried like a 5xx.
+        """
+        exchange = _Exchange(want_json=True)
+        response = self._get(url, entry, page, params, exchange)
+        if exchange.parsed:
+            return exchange.body, response
+        return json_body(response, exchange.sent), response
 
     def get(
         self, url: str, *, entry: str, page: int = 1, params: Params | None = None
     ) -> httpx.Response:
         """GET ``url``; raise ApiError for an HTTP error left after the retries."""
+        return self._get(url, entry, page, params, _Exchange(want_json=False))
+
+    def _get(
+        self,
+        url: str,
+        entry: str,
+        page: int,
+        params: Params | None,
+        exchange: _Exchange,
+    ) -> httpx.Response:
         request = self.client.build_request("GET", url, params=params)
         retrying = self._retrying()
         try:
-            response = retrying(self._send, request, entry, page)
+            response = retrying(self._send, request, entry, page, exchange)
         except _RetryableStatus as exc:
             response = exc.response
         except httpx.TransportError as exc:
@@ -166,15 +231,23 @@ class ApiSession:
             ) from exc
         if response.is_error:
             raise api_error(response, _attempts(retrying))
-        self._pages[entry] += 1
-        if self._progress is not None:
-            self._progress(entry, self._pages[entry])
+        self._count_page(entry)
         return response
+
+    def _count_page(self, entry: str) -> None:
+        """Count a page read; a page nobody announced adds itself to the total."""
+        with self._lock:
+            self._pages[entry] += 1
+            done = self._pages[entry]
+            self._expected[entry] = max(self._expected[entry], done)
+            total = self._expected[entry]
+        if self._progress is not None:
+            self._progress(entry, done, total)
 
     def _retrying(self) -> tenacity.Retrying:
         return tenacity.Retrying(
             stop=tenacity.stop_after_attempt(self._max_attempts) | _BudgetSpent(),
-            wait=_retry_wait,
+            wait=self._retry_wait,
             retry=tenacity.retry_if_exception_type(
                 (_RetryableStatus, *_RETRIED_ERRORS)
             ),
@@ -183,16 +256,46 @@ class ApiSession:
             reraise=True,
         )
 
-    def _send(self, request: httpx.Request, entry: str, page: int) -> httpx.Response:
-        started = time.perf_counter()
-        try:
-            response = self.client.send(request)
-        except httpx.TransportError:
-            self._record(request, None, started, entry, page)
-            raise
-        self._record(request, response.status_code, started, entry, page)
+    def _retry_wait(self, state: tenacity.RetryCallState) -> float:
+        """The wait before the next attempt; a 429 pauses every thread as long."""
+        wait_for = _retry_wait(state)
+        outcome = state.outcome
+        error = outcome.exception() if outcome is not None else None
+        if (
+            self.limiter is not None
+            and isinstance(error, _RetryableStatus)
+            and error.response.status_code == 429
+        ):
+            self.limiter.pause(wait_for)
+        return wait_for
+
+    def _send(
+        self,
+        request: httpx.Request,
+        entry: str,
+        page: int,
+        exchange: _Exchange,
+    ) -> httpx.Response:
+        if self._aborted.is_set():
+            raise Aborted(f"GET {request.url} not sent: the collection was stopped")
+        retries = exchange.sent
+        exchange.sent += 1
+        with self._slots:
+            if self.limiter is not None:
+                self.limiter.acquire()
+            started = time.perf_counter()
+            try:
+                response = self.client.send(request)
+            except httpx.TransportError:
+                self._record(request, None, started, entry, page, retries)
+                raise
+        self._record(request, response.status_code, started, entry, page, retries)
+        if self.limiter is not None:
+            self.limiter.observe(response.headers)
         if response.status_code == 429 or response.is_server_error:
             raise _RetryableStatus(response)
+        if exchange.want_json and _content_type(response) in JSON_TYPES:
+            exchange.parse(response)
         return response
 
     def _record(
@@ -202,6 +305,7 @@ class ApiSession:
         started: float,
         entry: str,
         page: int,
+        retries: int,
     ) -> None:
         elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
         # Path and query only: the host is in the manifest's sources.
@@ -209,16 +313,46 @@ class ApiSession:
         log.info(
             "%s %s %s %.1f ms", request.method, path, status or "no answer", elapsed_ms
         )
-        self.records.append(
-            RequestRecord(
-                method=request.method,
-                path=path,
-                status=status,
-                elapsed_ms=elapsed_ms,
-                entry=entry,
-                page=page,
-            )
+        record = RequestRecord(
+            method=request.method,
+            path=path,
+            status=status,
+            elapsed_ms=elapsed_ms,
+            entry=entry,
+            page=page,
+            retries=retries,
         )
+        with self._lock:
+            self.records.append(record)
+
+
+class _Exchange:
+    """One GET across its attempts: how many were sent, and the parsed body."""
+
+    def __init__(self, *, want_json: bool) -> None:
+        self.want_json = want_json
+        self.sent = 0
+        self.parsed = False
+        self.body: Any = None
+
+    def parse(self, response: httpx.Response) -> None:
+        """Parse a 2xx JSON body; a truncated one is retried as a 5xx would be."""
+        if response.is_error:
+            return
+        try:
+            self.body = response.json()
+        except ValueError:
+            log.warning("GET %s: the JSON body is invalid", response.request.url)
+            raise _RetryableStatus(response) from None
+        self.parsed = True
+
+
+def _raise_first_error(done: list[Future[Any]]) -> None:
+    """Raise the first real error among ``done``; Aborted ones only if alone."""
+    errors = [e for e in (f.exception() for f in done) if e is not None]
+    real = [e for e in errors if not isinstance(e, Aborted)]
+    for error in real or errors:
+        raise error
 
 
 def _attempts(retrying: tenacity.Retrying) -> int:
@@ -245,23 +379,36 @@ def _retry_wait(state: tenacity.RetryCallState) -> float:
 
 
 def _asked_wait(response: httpx.Response) -> float | None:
-    """``retry-after`` seconds (Cloudflare), else Okta's reset minus the Date header.
+    """``retry-after`` (seconds or a date), else Okta's reset minus the Date header.
 
-    Okta's reset is compared with the response's Date, not the local clock
-    (idp-apis.md §2.3).
+    Dates are compared with the response's Date, not the local clock, when it
+    has one (idp-apis.md §2.3).
     """
     retry_after = response.headers.get("retry-after", "").strip()
     if retry_after.isdigit():
         return float(retry_after)
+    now = _server_time(response)
+    if retry_after:
+        # RFC 9110 §10.2.3: retry-after may also be an HTTP date.
+        until = _http_date(retry_after)
+        if until is not None:
+            return max(0.0, until - (now if now is not None else time.time()))
     reset = response.headers.get("x-rate-limit-reset", "").strip()
-    date = response.headers.get("date")
-    if not (reset.isdigit() and date):
-        return None
-    try:
-        now = parsedate_to_datetime(date).timestamp()
-    except (TypeError, ValueError):
+    if not (reset.isdigit() and now is not None):
         return None
     return max(0.0, int(reset) - now)
+
+
+def _server_time(response: httpx.Response) -> float | None:
+    date = response.headers.get("date")
+    return _http_date(date) if date else None
+
+
+def _http_date(value: str) -> float | None:
+    try:
+        return parsedate_to_datetime(value).timestamp()
+    except (TypeError, ValueError, IndexError):
+        return None
 
 
 def _log_retry(state: tenacity.RetryCallState) -> None:
@@ -276,7 +423,7 @@ def _log_retry(state: tenacity.RetryCallState) -> None:
     log.warning("%s; retry %d in %.1f s", what, state.attempt_number, wait)
 
 
-def json_body(response: httpx.Response) -> Any:
+def json_body(response: httpx.Response, attempts: int = 1) -> Any:
     """The JSON body of ``response``; a CollectError when it is not JSON."""
     content_type = _content_type(response)
     url = str(response.request.url)
@@ -291,10 +438,13 @@ def json_body(response: httpx.Response) -> Any:
     try:
         return response.json()
     except ValueError as exc:
+        tries = f" after {attempts} attempts" if attempts > 1 else ""
         raise CollectError(
-            f"GET {url} answered HTTP {response.status_code} with invalid JSON",
+            f"GET {url} answered HTTP {response.status_code} with invalid JSON{tries}",
             url=url,
             status=response.status_code,
+            hint="the answer was cut short; collect again (--resume keeps what "
+            "was read)",
         ) from exc
 
 

@@ -13,13 +13,17 @@ import httpx
 from reporter import __version__
 from reporter.collect.cloudflare import collect_cloudflare
 from reporter.collect.evidence import Evidence
-from reporter.collect.http import ApiSession, Progress, Sleep
+from reporter.collect.http import CONCURRENCY, ApiSession, Progress, Sleep
+from reporter.collect.limiter import RateLimit, RateLimiter, VirtualTime
 from reporter.collect.okta import collect_okta
+from reporter.collect.partial import PartialState
 from reporter.errors import ConfigError
+from reporter.snapshot import layout
 from reporter.snapshot.layout import FORMAT_VERSION
-from reporter.snapshot.model import Manifest, RequestRecord, Snapshot
+from reporter.snapshot.model import EndpointRecord, Manifest, RequestRecord, Snapshot
 
 ACCOUNT_ID = re.compile(r"[0-9a-fA-F]{32}")
+LAYOUT_ORDER = (*layout.CLOUDFLARE_ENTRIES, layout.CF_AUDIT_LOGS, *layout.OKTA_ENTRIES)
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,8 @@ class PageSizes:
     cf_permission_groups: int = 50
     cf_user_groups: int = 500
     cf_user_group_members: int = 500
+    # Audit Logs v2: 100 is the documented default; no maximum is stated (§3).
+    cf_audit_logs: int = 100
     scim: int = 100
     okta_app_users: int = 500
     okta_app_groups: int = 200
@@ -38,6 +44,28 @@ class PageSizes:
     okta_groups: int = 200
     okta_group_members: int = 200
     okta_users: int = 200
+
+
+DATE = re.compile(r"\d{4}-\d{2}-\d{2}([T ][0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?")
+
+
+@dataclass(frozen=True)
+class AuditWindow:
+    """The Audit Logs v2 window: ``since`` and ``before`` are both required (§3).
+
+    Each is ``yyyy-mm-dd`` (UTC) or an RFC 3339 timestamp.
+    """
+
+    since: str
+    before: str
+
+    def __post_init__(self) -> None:
+        for name, value in (("since", self.since), ("before", self.before)):
+            if not DATE.fullmatch(value):
+                raise ConfigError(
+                    f"audit {name} {value!r} is not a date",
+                    hint="pass --audit-since as yyyy-mm-dd or an RFC 3339 timestamp",
+                )
 
 
 @dataclass(frozen=True)
@@ -55,6 +83,9 @@ class CollectConfig:
     okta_v2_app_id: str | None = None
     page_sizes: PageSizes = field(default_factory=PageSizes)
     max_pages: int = 1000
+    concurrency: int = CONCURRENCY
+    rate_limit: RateLimit = field(default_factory=RateLimit)
+    audit_since: AuditWindow | None = None
 
 
 def collect_snapshot(
@@ -65,27 +96,48 @@ def collect_snapshot(
     clock: Callable[[], datetime],
     progress: Progress | None = None,
     sleep: Sleep = time.sleep,
+    limiter: RateLimiter | None = None,
+    state: PartialState | None = None,
 ) -> Snapshot:
     """Collect Cloudflare (and Okta when a client is given) into an unwritten Snapshot.
 
-    ``progress(entry, pages)`` is called after each page received with the pages
-    read so far for that entry; ``sleep`` is what waits between retries.
+    ``progress(entry, pages, expected)`` is called after each page received;
+    ``sleep`` is what waits between retries. Cloudflare requests go through
+    ``limiter`` (by default one enforcing ``config.rate_limit``; when ``sleep``
+    is not ``time.sleep``, on a virtual clock that ``sleep`` advances). With a
+    ``state``, finished entries are saved there and earlier ones reused.
     """
     _validate(config, okta)
     started = _utc(clock())
-    evidence = Evidence()
     records: list[RequestRecord] = []
-    collect_cloudflare(
-        ApiSession(cloudflare, records=records, sleep=sleep, progress=progress),
-        evidence,
-        config,
-    )
-    if okta is not None:
-        collect_okta(
-            ApiSession(okta, records=records, sleep=sleep, progress=progress),
-            evidence,
-            config,
+    evidence = Evidence(state, records)
+    if sleep is not time.sleep and limiter is None:
+        virtual = VirtualTime(sleep)
+        sleep = virtual.sleep
+        limiter = RateLimiter(
+            config.rate_limit, clock=virtual.monotonic, sleep=virtual.advance
         )
+    cf_session = ApiSession(
+        cloudflare,
+        records=records,
+        sleep=sleep,
+        progress=progress,
+        limiter=limiter or RateLimiter(config.rate_limit),
+        concurrency=config.concurrency,
+    )
+    sessions = [cf_session]
+    try:
+        collect_cloudflare(cf_session, evidence, config)
+        if okta is not None:
+            sessions.append(
+                ApiSession(okta, records=records, sleep=sleep, progress=progress)
+            )
+            collect_okta(sessions[-1], evidence, config)
+    except BaseException:
+        # Threads still fetching stop at their next request.
+        for session in sessions:
+            session.abort()
+        raise
     manifest = Manifest(
         format_version=FORMAT_VERSION,
         tool_version=__version__,
@@ -93,11 +145,17 @@ def collect_snapshot(
         finished_at=_utc(clock()),
         account_id=config.account_id,
         sources=_sources(config, okta),
-        settings=_settings(config),
-        endpoints=tuple(evidence.endpoints),
+        settings=_settings(config, evidence.restored),
+        endpoints=_in_layout_order(evidence.endpoints),
         requests=tuple(records),
     )
     return Snapshot(manifest=manifest, entries=evidence.entries)
+
+
+def _in_layout_order(records: list[EndpointRecord]) -> tuple[EndpointRecord, ...]:
+    """Endpoint records in the layout's order, whatever order they finished in."""
+    order = {entry: n for n, entry in enumerate(LAYOUT_ORDER)}
+    return tuple(sorted(records, key=lambda r: order.get(r.entry, len(order))))
 
 
 def _validate(config: CollectConfig, okta: httpx.Client | None) -> None:
@@ -125,9 +183,18 @@ def _sources(config: CollectConfig, okta: httpx.Client | None) -> dict[str, str]
     return sources
 
 
-def _settings(config: CollectConfig) -> dict[str, str]:
+def _settings(config: CollectConfig, restored: list[str]) -> dict[str, str]:
     apps = {
         "okta_v1_app_id": config.okta_v1_app_id,
         "okta_v2_app_id": config.okta_v2_app_id,
     }
-    return {name: value for name, value in apps.items() if value}
+    settings = {name: value for name, value in apps.items() if value}
+    limit = config.rate_limit
+    settings["concurrency"] = str(config.concurrency)
+    settings["rate_limit"] = f"{limit.requests} requests per {limit.window:g} s"
+    if config.audit_since is not None:
+        window = config.audit_since
+        settings["audit_window"] = f"{window.since} to {window.before}"
+    if restored:
+        settings["resumed_entries"] = ", ".join(restored)
+    return settings

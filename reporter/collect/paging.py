@@ -8,6 +8,8 @@ ids already seen, or more pages than ``max_pages``, is a CollectError.
 from __future__ import annotations
 
 import logging
+import math
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -62,6 +64,15 @@ def _check_cap(url: str, page: int, max_pages: int) -> None:
         )
 
 
+def _check_announced(url: str, pages: int, max_pages: int) -> None:
+    if pages > max_pages:
+        raise CollectError(
+            f"GET {url} announces {pages} pages, more than the cap of {max_pages}",
+            url=url,
+            hint="check the API base URL; for a list that large raise max_pages",
+        )
+
+
 def _list_of_objects(value: Any, url: str, what: str) -> list[Json]:
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
         raise CollectError(
@@ -88,35 +99,80 @@ def cloudflare_pages(
     params: Params | None = None,
     max_pages: int = MAX_PAGES,
 ) -> Fetched:
-    """Every page of a Cloudflare page/per_page list (cloudflare-api.md §3)."""
-    merged = _Merged(url, entry)
-    page = 1
-    while True:
+    """Every page of a Cloudflare page/per_page list (cloudflare-api.md §3).
+
+    Once the first page tells how many pages there are, the rest are fetched
+    concurrently and merged in page order; without totals, pages are walked
+    one by one until a short or empty page.
+    """
+
+    def fetch(page: int) -> list[Json]:
         query = {**(params or {}), "page": page, "per_page": per_page}
         body, _ = session.get_json(url, entry=entry, page=page, params=query)
-        items = _list_of_objects(cloudflare_result(body, url), url, "result")
-        merged.add(items, page)
-        if not items or _last_cloudflare_page(body.get("result_info"), page, per_page):
+        result = cloudflare_result(body, url)
+        if page == 1:
+            first_info.append(body.get("result_info"))
+        return _list_of_objects(result, url, "result")
+
+    first_info: list[Any] = []
+    merged = _Merged(url, entry)
+    first = fetch(1)
+    merged.add(first, 1)
+    info = first_info[0]
+    size = _count(info.get("per_page")) if isinstance(info, dict) else None
+    last = _cloudflare_last_page(info, size or per_page)
+    if last is None and len(first) >= (size or per_page):
+        return _walk_cloudflare_pages(fetch, merged, size or per_page, max_pages)
+    if not first or last is None or last == 1:
+        return Fetched(merged.items, 1, len(merged.items))
+    _check_announced(url, last, max_pages)
+    session.expect(entry, last - 1)
+    rest = session.map(fetch, range(2, last + 1))
+    for page, items in enumerate(rest, start=2):
+        if not items:
             return Fetched(merged.items, page, len(merged.items))
+        merged.add(items, page)
+    return Fetched(merged.items, last, len(merged.items))
+
+
+def _walk_cloudflare_pages(
+    fetch: Callable[[int], list[Json]], merged: _Merged, per_page: int, max_pages: int
+) -> Fetched:
+    """Pages 2, 3, ... one at a time, until a short or an empty page."""
+    page = 1
+    while True:
         page += 1
-        _check_cap(url, page, max_pages)
+        _check_cap(merged.url, page, max_pages)
+        items = fetch(page)
+        merged.add(items, page)
+        if len(items) < per_page:
+            return Fetched(merged.items, page, len(merged.items))
 
 
-def _last_cloudflare_page(info: Any, page: int, per_page: int) -> bool:
-    """Whether ``result_info`` says no page follows; none at all means one page."""
+def _cloudflare_last_page(info: Any, per_page: int) -> int | None:
+    """The number of pages ``result_info`` announces; None when it does not say.
+
+    A missing ``result_info`` says nothing: a full page is then followed.
+    """
     if not isinstance(info, dict):
-        return True
+        return None
     # total_pages is not in the schema, but live responses carry it (§3).
-    total_pages = info.get("total_pages")
-    if isinstance(total_pages, int):
-        return page >= total_pages
-    total_count = info.get("total_count")
-    size = info.get("per_page")
-    if not isinstance(size, int) or size < 1:
-        size = per_page
-    if isinstance(total_count, int):
-        return page * size >= total_count
-    return False
+    total_pages = _count(info.get("total_pages"))
+    if total_pages is not None:
+        return max(1, total_pages)
+    total_count = _count(info.get("total_count"))
+    if total_count is not None:
+        return max(1, math.ceil(total_count / per_page))
+    return None
+
+
+def _count(value: Any) -> int | None:
+    """A count from JSON (3 or 3.0, never a boolean or a negative), else None."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if not float(value).is_integer() or value < 0:
+        return None
+    return int(value)
 
 
 def cloudflare_single(session: ApiSession, url: str, *, entry: str) -> Any:
@@ -133,23 +189,85 @@ def scim_pages(
     count: int,
     max_pages: int = MAX_PAGES,
 ) -> Fetched:
-    """Every page of a SCIM ListResponse (RFC 7644 §3.4.2.4, cloudflare-api.md §3)."""
-    merged = _Merged(url, entry)
-    start, page = 1, 1
-    while True:
-        query = {"startIndex": start, "count": count}
+    """Every page of a SCIM ListResponse (RFC 7644 §3.4.2.4, cloudflare-api.md §3).
+
+    The first page's ``totalResults`` and size set the start index of every
+    other page, which are then fetched concurrently.
+    """
+
+    def fetch(page: int, start: int, size: int) -> tuple[list[Json], Any]:
+        query = {"startIndex": start, "count": size}
         body, _ = session.get_json(url, entry=entry, page=page, params=query)
         if not isinstance(body, dict):
             raise CollectError(f"GET {url} answered without a ListResponse", url=url)
         # RFC 7644 §3.4.2: Resources may be left out when nothing matches.
         resources = _list_of_objects(body.get("Resources", []), url, "Resources")
-        merged.add(resources, page)
-        start += len(resources)
-        total = body.get("totalResults")
-        if not resources or (isinstance(total, int) and start > total):
+        return resources, body.get("totalResults")
+
+    merged = _Merged(url, entry)
+    first, total = fetch(1, 1, count)
+    merged.add(first, 1)
+    step, total = len(first), _count(total)
+    if not step or total is None or 1 + step > total:
+        return Fetched(merged.items, 1, len(merged.items))
+    last = math.ceil(total / step)
+    _check_announced(url, last, max_pages)
+    session.expect(entry, last - 1)
+    rest = session.map(
+        lambda page: fetch(page, 1 + (page - 1) * step, step)[0], range(2, last + 1)
+    )
+    for page, resources in enumerate(rest, start=2):
+        if not resources:
             return Fetched(merged.items, page, len(merged.items))
+        merged.add(resources, page)
+    return Fetched(merged.items, last, len(merged.items))
+
+
+def cloudflare_cursor_pages(
+    session: ApiSession,
+    url: str,
+    *,
+    entry: str,
+    params: Params,
+    max_pages: int = MAX_PAGES,
+) -> Fetched:
+    """Every page of a cursor list: Audit Logs v2 (cloudflare-api.md §3).
+
+    The next cursor is ``result_info.cursor`` (spec, docs) or
+    ``result_info.cursors.after`` (the official SDK); paging stops when it is
+    missing or empty, on an empty page, or when a cursor comes back again.
+    """
+    merged = _Merged(url, entry)
+    seen: set[str] = set()
+    cursor: str | None = None
+    page = 0
+    while True:
         page += 1
         _check_cap(url, page, max_pages)
+        query = {**params, **({"cursor": cursor} if cursor else {})}
+        body, _ = session.get_json(url, entry=entry, page=page, params=query)
+        items = _list_of_objects(cloudflare_result(body, url), url, "result")
+        merged.add(items, page)
+        cursor = _next_cursor(body.get("result_info"))
+        if not items or not cursor:
+            return Fetched(merged.items, page, len(merged.items))
+        if cursor in seen:
+            raise CollectError(
+                f"GET {url} page {page} returned a cursor already followed",
+                url=url,
+                hint="collect again; if it persists, report it to the API vendor",
+            )
+        seen.add(cursor)
+
+
+def _next_cursor(info: Any) -> str | None:
+    if not isinstance(info, dict):
+        return None
+    cursor = info.get("cursor")
+    cursors = info.get("cursors")
+    if not cursor and isinstance(cursors, dict):
+        cursor = cursors.get("after")
+    return cursor if isinstance(cursor, str) and cursor else None
 
 
 def okta_pages(

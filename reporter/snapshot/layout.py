@@ -25,6 +25,9 @@ CF_SCIM_USERS = "cloudflare/scim_users.json"  # list: SCIM User resources
 CF_SCIM_GROUPS = "cloudflare/scim_groups.json"  # list: SCIM Group list items
 # object: SCIM group id -> GET /scim/v2/Groups/{id} (custom groups only)
 CF_SCIM_GROUP_DETAILS = "cloudflare/scim_group_details.json"
+# list: Audit Logs v2 entries of the --audit-since window, oldest first.
+# Present only when that window was asked for; not in CLOUDFLARE_ENTRIES.
+CF_AUDIT_LOGS = "cloudflare/audit_logs.json"
 
 # Okta (Management API). Present only when Okta was collected.
 OKTA_APPS = "okta/apps.json"  # object: {"v1": app | null, "v2": app | null}

@@ -11,7 +11,10 @@ EndpointStatus = Literal["ok", "failed"]
 
 @dataclass(frozen=True)
 class RequestRecord:
-    """One HTTP exchange made while collecting."""
+    """One HTTP exchange made while collecting.
+
+    ``retries`` counts the earlier attempts of the same request (0 on the first).
+    """
 
     method: str
     path: str
@@ -19,6 +22,7 @@ class RequestRecord:
     elapsed_ms: float
     entry: str
     page: int
+    retries: int = 0
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,123 @@
+"""What an interrupted collection keeps, so ``collect --resume`` need not refetch it.
+
+Each finished entry is written, owner-only, into a directory beside the
+snapshot that will be written (``.<name>.partial/``): its raw objects, its
+endpoint record and the requests that read it. No snapshot file exists until
+the whole collection succeeds; then the directory is removed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from reporter.errors import ConfigError
+from reporter.snapshot.io import write_private_atomic
+from reporter.snapshot.model import EndpointRecord, RequestRecord
+
+log = logging.getLogger(__name__)
+
+STATE = "state.json"
+
+
+@dataclass(frozen=True)
+class SavedEntry:
+    """One finished entry as an earlier run left it."""
+
+    data: Any
+    record: EndpointRecord
+    requests: tuple[RequestRecord, ...]
+
+
+class PartialState:
+    """The finished entries of one collection, in ``directory``.
+
+    ``key`` names the collection (account, sources, apps): a directory left by
+    a collection with another key is never resumed.
+    """
+
+    def __init__(self, directory: Path, key: Mapping[str, str]) -> None:
+        self.directory = directory
+        self.key = dict(key)
+
+    @classmethod
+    def beside(cls, out: Path, key: Mapping[str, str], *, resume: bool) -> PartialState:
+        """The state for the snapshot ``out``: reopened with ``resume``, else new."""
+        state = cls(out.parent / f".{out.name}.partial", key)
+        if resume:
+            state._check_key()
+        elif state.directory.exists():
+            log.warning("discarding the partial collection in %s", state.directory)
+            state.remove()
+        state.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        state.directory.chmod(0o700)
+        write_private_atomic(state.directory / STATE, _dump(state.key))
+        return state
+
+    def _check_key(self) -> None:
+        path = self.directory / STATE
+        if not path.is_file():
+            log.warning("nothing to resume in %s: collecting everything", path.parent)
+            return
+        try:
+            saved = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise self._unusable(f"{path} is unreadable ({exc})") from exc
+        if saved != self.key:
+            raise self._unusable(
+                f"{self.directory} holds a partial collection of other settings "
+                f"(account {saved.get('account_id', '?')})"
+            )
+
+    def _unusable(self, message: str) -> ConfigError:
+        return ConfigError(
+            message, hint=f"run without --resume, or delete {self.directory}"
+        )
+
+    def load(self, entry: str) -> SavedEntry | None:
+        """The saved ``entry``, or None when an earlier run did not finish it."""
+        path = self._path(entry)
+        if not path.is_file():
+            return None
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+            return SavedEntry(
+                data=raw["data"],
+                record=EndpointRecord(**raw["record"]),
+                requests=tuple(RequestRecord(**r) for r in raw["requests"]),
+            )
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            log.warning("ignoring the unreadable partial entry %s (%s)", path, exc)
+            return None
+
+    def save(
+        self,
+        entry: str,
+        data: Any,
+        record: EndpointRecord,
+        requests: Sequence[RequestRecord],
+    ) -> None:
+        """Keep a finished ``entry`` so a resumed run can skip it."""
+        raw = {
+            "entry": entry,
+            "data": data,
+            "record": asdict(record),
+            "requests": [asdict(r) for r in requests],
+        }
+        write_private_atomic(self._path(entry), _dump(raw))
+
+    def remove(self) -> None:
+        """Delete the directory: the snapshot is written, nothing is left to resume."""
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+    def _path(self, entry: str) -> Path:
+        return self.directory / (entry.replace("/", "__") + ".json")
+
+
+def _dump(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False).encode("utf-8")
