@@ -1,0 +1,1 @@
+"""The scale benchmark: ``python benchmarks/run.py`` (see README, "Benchmarks")."""

@@ -1,0 +1,163 @@
+"""Medians of the runs, the side-by-side targets, and the RESULTS.md text."""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+Figures = Mapping[str, float]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One table column: its header, the figure it shows, and the decimals."""
+
+    header: str
+    key: str
+    decimals: int
+
+
+TIME_COLUMNS = (
+    Column("requests", "requests", 0),
+    Column("collect s", "collect_s", 2),
+    Column("floor s", "floor_s", 2),
+    Column("429s", "throttled", 0),
+    Column("SDK requests", "sdk_requests", 0),
+    Column("SDK s", "sdk_s", 2),
+    Column("write s", "write_s", 2),
+    Column("analysis s", "analysis_s", 3),
+    Column("json.loads s", "json_s", 3),
+    Column("model s", "model_s", 3),
+    Column("HTML s", "html_s", 3),
+    Column("PDF s", "pdf_s", 2),
+    Column("XLSX s", "xlsx_s", 3),
+    Column("to_excel s", "pandas_s", 3),
+    Column("open s", "open_s", 3),
+)
+SIZE_COLUMNS = (
+    Column("members", "members", 0),
+    Column("user groups", "user_groups", 0),
+    Column("peak MiB", "peak_mb", 0),
+    Column("snapshot MB", "snapshot_mb", 2),
+    Column("HTML MB", "html_mb", 2),
+    Column("PDF MB", "pdf_mb", 2),
+    Column("PDF pages", "pdf_pages", 0),
+    Column("XLSX MB", "xlsx_mb", 2),
+)
+
+
+def medians(runs: Sequence[Figures]) -> dict[str, float]:
+    """The median of every figure over ``runs`` (all runs have the same keys)."""
+    return {key: statistics.median(run[key] for run in runs) for key in runs[0]}
+
+
+def floor_seconds(requests: float, latency_ms: float, concurrency: int) -> float:
+    """The least time ``requests`` can take at ``latency_ms`` with ``concurrency``."""
+    return requests * latency_ms / 1000 / concurrency
+
+
+def table(rows: Mapping[str, Figures], columns: Sequence[Column]) -> list[str]:
+    """A Markdown table: one row per size, one column per figure."""
+    lines = [
+        "| size | " + " | ".join(c.header for c in columns) + " |",
+        "|---|" + "---:|" * len(columns),
+    ]
+    for size, figures in rows.items():
+        cells = [f"{figures[c.key]:,.{c.decimals}f}" for c in columns]
+        lines.append(f"| {size} | " + " | ".join(cells) + " |")
+    return lines
+
+
+RULES: Mapping[str, Callable[[float, float], bool]] = {
+    ">=": lambda value, limit: value >= limit,
+    "<=": lambda value, limit: value <= limit,
+    "<": lambda value, limit: value < limit,
+    "=": lambda value, limit: value == limit,
+}
+
+
+@dataclass(frozen=True)
+class Target:
+    """One side-by-side target of issue 7: figure ``rule`` limit."""
+
+    name: str
+    sizes: tuple[str, ...]
+    figure: Callable[[Mapping[str, Figures]], float]
+    rule: str
+    limit: float
+    unit: str = ""
+
+
+def _ratio(
+    size: str, top: str, bottom: str
+) -> Callable[[Mapping[str, Figures]], float]:
+    return lambda rows: rows[size][top] / rows[size][bottom]
+
+
+def _value(size: str, key: str) -> Callable[[Mapping[str, Figures]], float]:
+    return lambda rows: rows[size][key]
+
+
+def _growth(rows: Mapping[str, Figures]) -> float:
+    return rows["XL"]["analysis_s"] / rows["L"]["analysis_s"]
+
+
+TARGETS = (
+    Target(
+        "L collection, SDK baseline / ours",
+        ("L",),
+        _ratio("L", "sdk_s", "collect_s"),
+        ">=",
+        5,
+        "x",
+    ),
+    Target(
+        "L collection / floor",
+        ("L",),
+        _ratio("L", "collect_s", "floor_s"),
+        "<=",
+        1.25,
+        "x",
+    ),
+    Target("L collection, 429 answers", ("L",), _value("L", "throttled"), "=", 0),
+    Target("analysis, XL / L", ("L", "XL"), _growth, "<=", 6, "x"),
+    Target(
+        "L analysis / json.loads",
+        ("L",),
+        _ratio("L", "analysis_s", "json_s"),
+        "<=",
+        3,
+        "x",
+    ),
+    Target(
+        "L workbook / to_excel",
+        ("L",),
+        _ratio("L", "xlsx_s", "pandas_s"),
+        "<=",
+        1.5,
+        "x",
+    ),
+    Target("L HTML size", ("L",), _value("L", "html_mb"), "<", 15, " MB"),
+    Target("L HTML open time", ("L",), _value("L", "open_s"), "<", 3, " s"),
+    Target("L PDF pages", ("L",), _value("L", "pdf_pages"), "<", 150),
+    Target("L peak memory", ("L",), _value("L", "peak_mb"), "<", 1536, " MiB"),
+    Target("XL peak memory", ("XL",), _value("XL", "peak_mb"), "<", 4096, " MiB"),
+)
+
+
+def verdicts(rows: Mapping[str, Figures]) -> list[str]:
+    """One line per target: met, missed, or not measured, with the figures."""
+    return [_verdict(target, rows) for target in TARGETS]
+
+
+def _verdict(target: Target, rows: Mapping[str, Figures]) -> str:
+    missing = [size for size in target.sizes if size not in rows]
+    if missing:
+        return f"- {target.name}: not measured ({', '.join(missing)} not run)"
+    value = target.figure(rows)
+    word = "met" if RULES[target.rule](value, target.limit) else "MISSED"
+    return (
+        f"- {target.name}: **{word}** ({value:,.2f}{target.unit}; "
+        f"target {target.rule} {target.limit:g}{target.unit})"
+    )
