@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
-from render_fixtures import LI, MEMBERS, build_analysis
+from render_fixtures import (
+    DAVID,
+    HOSTILE_NAMES,
+    LI,
+    MEMBERS,
+    build_analysis,
+    build_hostile_analysis,
+    build_large_analysis,
+    hostile_member_id,
+)
 
+from reporter.analyze.model import Analysis
 from reporter.render.context import build_report
 from reporter.render.html import render_html
 
@@ -25,6 +36,8 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 MEMBER_ROWS = "#members-table > tbody > tr"
+LARGE_EXTRA = 20_000
+PAGE_SIZE = 50
 
 
 @dataclass
@@ -37,12 +50,28 @@ class Visit:
     errors: list[str] = field(default_factory=list)
 
 
+def _write(tmp_path_factory: pytest.TempPathFactory, analysis: Analysis) -> str:
+    path = tmp_path_factory.mktemp("browser") / "readiness.html"
+    path.write_bytes(render_html(build_report(analysis)))
+    return Path(path).as_uri()
+
+
 @pytest.fixture(scope="module")
 def report_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     """The file:// URL of the HTML report of the hand-built analysis."""
-    path = tmp_path_factory.mktemp("browser") / "readiness.html"
-    path.write_bytes(render_html(build_report(build_analysis())))
-    return Path(path).as_uri()
+    return _write(tmp_path_factory, build_analysis())
+
+
+@pytest.fixture(scope="module")
+def large_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The file:// URL of a report with 20,000 more members."""
+    return _write(tmp_path_factory, build_large_analysis(LARGE_EXTRA))
+
+
+@pytest.fixture(scope="module")
+def hostile_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The file:// URL of the report with one member per hostile name."""
+    return _write(tmp_path_factory, build_hostile_analysis())
 
 
 @pytest.fixture(scope="module")
@@ -56,11 +85,9 @@ def browser() -> Iterator[Browser]:
         launched.close()
 
 
-@pytest.fixture
-def visit(browser: Browser, report_url: str) -> Iterator[Visit]:
-    """The report opened in a fresh page that records requests and errors."""
+def _open(browser: Browser, url: str) -> Visit:
     page = browser.new_page(viewport={"width": 1000, "height": 700})
-    seen = Visit(page, report_url)
+    seen = Visit(page, url.split("#", 1)[0])
     page.on("request", lambda request: seen.requests.append(request.url))
     page.on(
         "console",
@@ -69,9 +96,17 @@ def visit(browser: Browser, report_url: str) -> Iterator[Visit]:
         ),
     )
     page.on("pageerror", lambda error: seen.errors.append(str(error)))
-    page.goto(report_url)
+    page.on("dialog", lambda dialog: seen.errors.append(f"dialog: {dialog.message}"))
+    page.goto(url)
+    return seen
+
+
+@pytest.fixture
+def visit(browser: Browser, report_url: str) -> Iterator[Visit]:
+    """The report opened in a fresh page that records requests and errors."""
+    seen = _open(browser, report_url)
     yield seen
-    page.close()
+    seen.page.close()
 
 
 def test_no_console_errors(visit: Visit) -> None:
@@ -89,17 +124,27 @@ def test_no_request_beyond_the_file(visit: Visit) -> None:
 
 
 def test_filter_narrows_member_rows(visit: Visit) -> None:
-    """Typing in the filter box leaves only the matching member rows visible."""
+    """Typing in the search box leaves only the matching member rows."""
     rows = visit.page.locator(MEMBER_ROWS)
-    expect(rows.locator("visible=true")).to_have_count(len(MEMBERS))
+    expect(rows).to_have_count(len(MEMBERS))
 
-    visit.page.fill("#member-filter", "xiaolong")
+    visit.page.fill("#members-table-search", "xiaolong")
 
-    expect(rows.locator("visible=true")).to_have_count(1)
-    expect(rows.locator("visible=true")).to_have_id(f"member-{LI.member_id}")
+    expect(rows).to_have_count(1)
+    expect(rows).to_have_id(f"member-{LI.member_id}")
     expect(visit.page.locator("#member-count")).to_have_text(
         f"Showing 1 of {len(MEMBERS)}"
     )
+
+
+def test_select_filter_narrows_findings(visit: Visit) -> None:
+    """Choosing a severity leaves only the findings of that severity."""
+    rows = visit.page.locator("#findings-table > tbody > tr")
+
+    visit.page.select_option("#findings-severity", "critical")
+
+    expect(rows).to_have_count(2)
+    expect(rows.first).to_have_id("finding-vg-only-a1a1a1a1")
 
 
 def test_clicking_a_header_sorts_the_table(visit: Visit) -> None:
@@ -116,12 +161,88 @@ def test_clicking_a_header_sorts_the_table(visit: Visit) -> None:
     expect(header).to_have_attribute("aria-sort", "descending")
 
 
-def test_finding_anchor_shows_the_finding(visit: Visit) -> None:
-    """Navigating to #finding-<id> scrolls that finding into view."""
-    finding = visit.page.locator("#finding-odd-name-e5e5e5e5")
-    expect(finding).not_to_be_in_viewport()
-
-    visit.page.goto(f"{visit.url}#finding-odd-name-e5e5e5e5")
+def test_finding_deep_link_opens_the_finding(browser: Browser, report_url: str) -> None:
+    """Opening #finding-<id> shows that finding, highlighted, in view."""
+    seen = _open(browser, f"{report_url}#finding-odd-name-e5e5e5e5")
+    finding = seen.page.locator("#finding-odd-name-e5e5e5e5")
 
     expect(finding).to_be_in_viewport()
     expect(finding).to_contain_text("Member name is unusual")
+    expect(finding).to_have_class(re.compile(r"\btargeted\b"))
+    seen.page.close()
+
+
+def test_member_link_in_a_finding_opens_the_member(visit: Visit) -> None:
+    """Clicking a member in a finding scrolls to that member's row."""
+    visit.page.locator("#finding-vg-only-d4d4d4d4 a").click()
+
+    row = visit.page.locator(f"#member-{DAVID.member_id}")
+    expect(row).to_be_in_viewport()
+    expect(row).to_have_class(re.compile(r"\btargeted\b"))
+
+
+def test_deep_link_clears_a_filter_that_hides_the_member(visit: Visit) -> None:
+    """A member link still opens its member while the search box hides them."""
+    visit.page.fill("#members-table-search", "xiaolong")
+
+    visit.page.goto(f"{visit.url}#member-{DAVID.member_id}")
+
+    expect(visit.page.locator(f"#member-{DAVID.member_id}")).to_be_in_viewport()
+    expect(visit.page.locator("#members-table-search")).to_have_value("")
+
+
+def test_large_report_builds_one_page_of_rows(browser: Browser, large_url: str) -> None:
+    """With 20,000 more members, the table holds one page and the pager counts."""
+    seen = _open(browser, large_url)
+    total = LARGE_EXTRA + len(MEMBERS)
+
+    expect(seen.page.locator(MEMBER_ROWS)).to_have_count(PAGE_SIZE)
+    expect(seen.page.locator("#member-count")).to_have_text(
+        f"Showing {total} of {total}"
+    )
+    pager = seen.page.locator('.pager[data-table="members-table"] [data-role="page"]')
+    expect(pager).to_have_text(f"Page 1 of {-(-total // PAGE_SIZE)}")
+    assert seen.errors == []
+    seen.page.close()
+
+
+def test_large_report_deep_link_renders_the_last_member(
+    browser: Browser, large_url: str
+) -> None:
+    """A deep link to the last of 20,006 members turns to its page and shows it."""
+    last = f"{LARGE_EXTRA:032x}"
+    seen = _open(browser, f"{large_url}#member-{last}")
+
+    row = seen.page.locator(f"#member-{last}")
+    expect(row).to_be_in_viewport()
+    expect(row).to_contain_text(f"user{LARGE_EXTRA}@example.com")
+    expect(seen.page.locator(MEMBER_ROWS)).to_have_count(6)
+    seen.page.close()
+
+
+def test_next_page_shows_the_next_members(browser: Browser, large_url: str) -> None:
+    """The pager's Next button replaces the rows with the following page."""
+    seen = _open(browser, large_url)
+    seen.page.locator('.pager[data-table="members-table"] [data-role="next"]').click()
+
+    first = seen.page.locator(f"{MEMBER_ROWS} > td:first-child").first
+    expect(first).to_contain_text(f"user{PAGE_SIZE - len(MEMBERS) + 1}@example.com")
+    seen.page.close()
+
+
+def test_hostile_names_render_as_plain_text(browser: Browser, hostile_url: str) -> None:
+    """Each hostile name is the text of its cell: no element, script or dialog."""
+    seen = _open(browser, hostile_url)
+    seen.page.fill("#members-table-search", "hostile")
+    cells = [
+        seen.page.locator(f"#member-{hostile_member_id(i)} > td:nth-child(2)")
+        for i in range(len(HOSTILE_NAMES))
+    ]
+
+    shown = [c.text_content() for c in cells]
+    children = [c.locator("bdi *").count() for c in cells]
+    expected = [n.replace("\x00", "").replace("\x1b", "") for n in HOSTILE_NAMES]
+    assert shown == expected
+    assert children == [0] * len(HOSTILE_NAMES)
+    assert seen.errors == []
+    seen.page.close()

@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import json
 import re
+from dataclasses import replace
+from typing import Any
 
 import pytest
 from bs4 import BeautifulSoup, Tag
 from render_fixtures import (
+    EVIDENCE,
     FINDINGS,
     HOSTILE_NAME,
+    HOSTILE_NAMES,
     MEMBERS,
     MEMBERS_AT_RISK,
     build_analysis,
+    build_hostile_analysis,
+    build_large_analysis,
 )
 
 from reporter.render.context import build_report
-from reporter.render.html import render_html
+from reporter.render.html import BLOCKER_LIMIT, render_html
 
 
 @pytest.fixture(scope="module")
@@ -33,6 +40,18 @@ def soup(html: bytes) -> BeautifulSoup:
 def _text(element: Tag | None) -> str:
     assert element is not None
     return " ".join(element.get_text(" ").split())
+
+
+def _data(soup: BeautifulSoup) -> Any:
+    block = soup.find("script", id="report-data")
+    assert isinstance(block, Tag)
+    return json.loads(block.get_text())
+
+
+@pytest.fixture(scope="module")
+def data(soup: BeautifulSoup) -> Any:
+    """The JSON rows the report's script renders."""
+    return _data(soup)
 
 
 def test_verdict_is_stated(soup: BeautifulSoup) -> None:
@@ -61,12 +80,11 @@ def test_six_steps_with_their_statuses(soup: BeautifulSoup) -> None:
     ]
 
 
-def test_members_at_risk_with_what_they_would_lose(soup: BeautifulSoup) -> None:
-    """Each member at risk is listed with the permission groups they would lose."""
-    rows = soup.select("tr.at-risk-member")
-    listed = [(_text(r.td), _text(r.select_one(".would-lose"))) for r in rows]
+def test_members_at_risk_with_what_they_would_lose(data: Any) -> None:
+    """The data names each member at risk with the permission groups they would lose."""
+    listed = [(m["email"], m["lose"]) for m in data["members"] if m["lose"]]
 
-    assert listed == [(m.email, ", ".join(m.at_risk)) for m in MEMBERS_AT_RISK]
+    assert listed == [(m.email, list(m.at_risk)) for m in MEMBERS_AT_RISK]
 
 
 def test_not_assessed_is_shown_prominently(soup: BeautifulSoup) -> None:
@@ -79,21 +97,21 @@ def test_not_assessed_is_shown_prominently(soup: BeautifulSoup) -> None:
     assert "okta.apps.read" in _text(section)
 
 
-def test_hostile_name_is_text(soup: BeautifulSoup) -> None:
-    """The hostile member name is shown as text, not parsed as markup."""
-    cells = [td for td in soup.find_all("td") if td.get_text() == HOSTILE_NAME]
+def test_hostile_name_is_data_not_markup(html: bytes, data: Any) -> None:
+    """The hostile member name reaches the page only as a JSON string."""
+    names = [m["name"] for m in data["members"]]
 
-    assert len(cells) >= 2
-    assert all(not cell.find_all(True) for cell in cells)
+    assert HOSTILE_NAME in names
+    assert b"<script>alert(1)" not in html
 
 
-def test_only_our_own_script(soup: BeautifulSoup) -> None:
-    """The page has exactly one script element, ours, and no data inside it."""
+def test_one_script_and_one_data_block(soup: BeautifulSoup) -> None:
+    """The page runs one script, ours; the other is an inert JSON data block."""
     scripts = soup.find_all("script")
 
-    assert len(scripts) == 1
-    assert "alert(1)" not in scripts[0].get_text()
-    assert "addEventListener" in scripts[0].get_text()
+    assert [s.get("type") for s in scripts] == ["application/json", None]
+    assert "addEventListener" in scripts[1].get_text()
+    assert "alert(1)" not in scripts[1].get_text()
 
 
 def test_no_inline_event_handlers(soup: BeautifulSoup) -> None:
@@ -108,30 +126,31 @@ def test_no_inline_event_handlers(soup: BeautifulSoup) -> None:
     assert handlers == []
 
 
-def test_finding_anchors_exist(soup: BeautifulSoup) -> None:
-    """Every finding has an element with id finding-<finding_id>."""
-    missing = [
-        f.finding_id for f in FINDINGS if not soup.find(id=f"finding-{f.finding_id}")
-    ]
-
-    assert missing == []
+def test_every_finding_is_in_the_data(data: Any) -> None:
+    """Each finding has a row the script can render as #finding-<id>."""
+    assert [f["id"] for f in data["findings"]] == [f.finding_id for f in FINDINGS]
 
 
-def test_member_anchors_exist(soup: BeautifulSoup) -> None:
-    """Every member has an element with id member-<member_id>."""
-    missing = [
-        m.member_id for m in MEMBERS if not soup.find(id=f"member-{m.member_id}")
-    ]
-
-    assert missing == []
+def test_every_member_is_in_the_data(data: Any) -> None:
+    """Each member has a row the script can render as #member-<id>."""
+    assert [m["id"] for m in data["members"]] == [m.member_id for m in MEMBERS]
 
 
-def test_internal_links_resolve(soup: BeautifulSoup) -> None:
-    """Every in-page link points at an element that exists."""
+def test_static_links_resolve(soup: BeautifulSoup) -> None:
+    """Every in-page link in the markup points at an element that exists."""
     targets = {a["href"][1:] for a in soup.select('a[href^="#"]')}
 
-    assert "finding-vg-only-a1a1a1a1" in targets
+    assert "evidence" in targets
     assert sorted(t for t in targets if not soup.find(id=t)) == []
+
+
+def test_links_in_the_data_resolve(data: Any) -> None:
+    """Every member a finding links to is a member of the data."""
+    members = {m["id"] for m in data["members"]}
+    linked = {link[0] for f in data["findings"] for link in f["members"]}
+
+    assert linked
+    assert linked - members == set()
 
 
 def test_content_security_policy_forbids_the_network(soup: BeautifulSoup) -> None:
@@ -173,14 +192,85 @@ def test_foreign_virtual_groups_listed_apart(soup: BeautifulSoup) -> None:
     assert "99999999999999999999999999999999" in _text(table)
 
 
-def test_control_characters_are_dropped(soup: BeautifulSoup, html: bytes) -> None:
-    """A control character in a name does not reach the page."""
+def test_control_characters_are_dropped(data: Any, html: bytes) -> None:
+    """A control character in a name reaches neither the markup nor the data."""
+    names = [m["name"] for m in data["members"]]
+
     assert b"\x07" not in html
-    assert "Bell Ringer" in _text(
-        soup.find(id="member-f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6")
-    )
+    assert "Bell Ringer" in names
 
 
 def test_same_report_same_bytes(html: bytes) -> None:
     """Rendering the same analysis again gives identical bytes."""
     assert render_html(build_report(build_analysis())) == html
+
+
+def test_hostile_names_cannot_close_the_data_block() -> None:
+    """Markup in names is escaped inside the JSON block, which parses back intact."""
+    html = render_html(build_report(build_hostile_analysis()))
+    soup = BeautifulSoup(html, "html.parser")
+    raw = html.split(b'id="report-data">', 1)[1].split(b"</script>", 1)[0]
+
+    assert b"<" not in raw and b">" not in raw
+    names = [m["name"] for m in _data(soup)["members"]][len(MEMBERS) :]
+    assert names == [n.replace("\x00", "").replace("\x1b", "") for n in HOSTILE_NAMES]
+    assert len(soup.find_all("script")) == 2
+
+
+def test_rows_are_not_built_up_front() -> None:
+    """A report with 2,000 more members has exactly as many table rows in markup."""
+    small = render_html(build_report(build_analysis()))
+    large = render_html(build_report(build_large_analysis(2000)))
+
+    assert large.count(b"<tr") == small.count(b"<tr")
+    assert large.count(b"user2000@example.com") == 1
+
+
+def test_charts_are_inline_svg(soup: BeautifulSoup) -> None:
+    """Step progress, severities and sources are SVG figures with a text title."""
+    titles = [_text(svg.find("title")) for svg in soup.select("figure.chart svg")]
+
+    assert titles == [
+        "Step progress: 1 of 6 done",
+        "Findings by severity: critical 2, high 1, medium 1, low 1, info 1",
+        "Grants by source of access: legacy role 1, direct policy 2, user group 2, "
+        "virtual group 2",
+    ]
+
+
+def test_chart_bars_scale_to_the_largest_value(soup: BeautifulSoup) -> None:
+    """The largest bar is 240 units long and the others in proportion."""
+    bars = soup.select("#chart-severities rect")
+
+    assert [float(str(b["width"])) for b in bars] == [240.0, 120.0, 120.0, 120.0, 120.0]
+
+
+def test_blockers_beyond_the_limit_are_counted() -> None:
+    """Past the limit, the summary lists that many blockers and counts the rest."""
+    many = tuple(f"user{n}@example.com would lose DNS." for n in range(30))
+    analysis = build_analysis()
+    analysis = replace(analysis, verdict=replace(analysis.verdict, blockers=many))
+
+    soup = BeautifulSoup(render_html(build_report(analysis)), "html.parser")
+
+    assert len(soup.select("ul.blockers li")) == BLOCKER_LIMIT
+    assert "and 10 more" in _text(soup.find(id="verdict"))
+
+
+def test_evidence_lists_entries_with_hash_or_failure(soup: BeautifulSoup) -> None:
+    """The evidence table gives each entry its SHA-256, or the failure and its fix."""
+    rows = [_text(tr) for tr in soup.select("table.entries tbody tr")]
+
+    assert rows == [
+        f"cloudflare/members.json ok 1 6 {'aa11' * 16}",
+        "okta/push_mappings.json failed 0 0 HTTP 403 E0000006: "
+        f"{EVIDENCE.endpoints[1].reason} Fix: {EVIDENCE.endpoints[1].hint}",
+    ]
+
+
+def test_print_stylesheet_hides_the_controls(soup: BeautifulSoup) -> None:
+    """The inline style has a print section that hides search and pager."""
+    style = _text(soup.find("style"))
+    printed = style.split("@media print", 1)[1]
+
+    assert ".controls" in printed and ".pager" in printed

@@ -17,6 +17,21 @@ logger = logging.getLogger(__name__)
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
+def clean_text(value: str, reported: set[str] | None = None) -> str:
+    """``value`` without control characters, with a WARNING naming it.
+
+    A value already in ``reported`` is not logged again; it is added once
+    logged, so one odd record gives one warning per render.
+    """
+    if not CONTROL_CHARACTERS.search(value):
+        return value
+    if reported is None or value not in reported:
+        logger.warning("removed control characters from the value %r", value)
+        if reported is not None:
+            reported.add(value)
+    return CONTROL_CHARACTERS.sub("", value)
+
+
 def control_stripper() -> Callable[[object], object]:
     """A Jinja ``finalize`` that drops control characters from every output value.
 
@@ -29,11 +44,6 @@ def control_stripper() -> Callable[[object], object]:
         # Markup is our own static CSS and JS, never data.
         if not isinstance(value, str) or isinstance(value, Markup):
             return value
-        if not CONTROL_CHARACTERS.search(value):
-            return value
-        if value not in reported:
-            reported.add(value)
-            logger.warning("removed control characters from the value %r", value)
-        return CONTROL_CHARACTERS.sub("", value)
+        return clean_text(value, reported)
 
     return finalize
