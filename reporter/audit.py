@@ -1,0 +1,111 @@
+"""The gated runs behind ``report``, ``check`` and ``diff``.
+
+Each run analyses, applies the suppressions in force on ``today``, renders
+the asked formats (``json`` is the machine-readable findings) and judges the
+open findings by the gate. Today's date is always passed in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from reporter.analyze import analyze
+from reporter.analyze.model import Analysis
+from reporter.diff import DiffResult, diff_analyses
+from reporter.errors import ConfigError
+from reporter.findings_json import Judgement, diff_document, report_document, to_bytes
+from reporter.gate import Gate, GateResult, evaluate
+from reporter.render import render_reports, write_outputs
+from reporter.render.diff import build_diff_view, render_diff
+from reporter.snapshot import read_snapshot
+from reporter.suppress import Suppression, SuppressionOutcome, apply_suppressions
+
+FORMATS = ("html", "pdf", "xlsx", "json")
+REPORT_JSON = "findings.json"
+DIFF_JSON = "diff.json"
+
+
+@dataclass(frozen=True)
+class Judging:
+    """How a run judges its findings: the gate, the suppressions and the date."""
+
+    gate: Gate
+    suppressions: tuple[Suppression, ...]
+    today: date
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """The files written, the gate's result and the suppressions' outcome."""
+
+    paths: list[Path]
+    result: GateResult
+    outcome: SuppressionOutcome
+
+
+def parse_formats(value: str) -> list[str]:
+    """The comma-separated ``--format`` value, checked."""
+    formats = list(dict.fromkeys(f.strip().lower() for f in value.split(",")))
+    formats = [f for f in formats if f]
+    unknown = [f for f in formats if f not in FORMATS]
+    if not formats or unknown:
+        raise ConfigError(
+            f"unknown format {', '.join(unknown) or value!r}",
+            hint=f"--format takes a comma-separated list of {', '.join(FORMATS)}",
+        )
+    return formats
+
+
+def run_report(
+    snapshot: Path, formats: Sequence[str], out_dir: Path, judging: Judging
+) -> RunOutcome:
+    """Analyse ``snapshot``, write the reports and judge the findings."""
+    return report_analysis(analyze(read_snapshot(snapshot)), formats, out_dir, judging)
+
+
+def report_analysis(
+    analysis: Analysis, formats: Sequence[str], out_dir: Path, judging: Judging
+) -> RunOutcome:
+    """Write the reports of ``analysis`` and judge its findings."""
+    outcome = apply_suppressions(analysis.findings, judging.suppressions, judging.today)
+    result = evaluate(outcome, judging.gate, analysis.not_assessed)
+
+    visual = [f for f in formats if f != "json"]
+    paths = render_reports(analysis, visual, out_dir) if visual else []
+    if "json" in formats:
+        document = report_document(analysis, Judgement(outcome, result, judging.today))
+        paths += write_outputs(out_dir, [(REPORT_JSON, to_bytes(document))])
+    return RunOutcome(paths, result, outcome)
+
+
+def run_diff(
+    before: Path,
+    after: Path,
+    formats: Sequence[str],
+    out_dir: Path,
+    judging: Judging,
+) -> RunOutcome:
+    """Diff two snapshots of one account, write the diff reports, judge them."""
+    diff = diff_analyses(analyze(read_snapshot(before)), analyze(read_snapshot(after)))
+    return report_diff(diff, formats, out_dir, judging)
+
+
+def report_diff(
+    diff: DiffResult, formats: Sequence[str], out_dir: Path, judging: Judging
+) -> RunOutcome:
+    """Write the reports of ``diff``; only its own and new findings gate."""
+    judged = diff.findings + diff.new_findings + diff.persisting_findings
+    outcome = apply_suppressions(judged, judging.suppressions, judging.today)
+    gated = frozenset(f.finding_id for f in diff.gating_findings)
+    result = evaluate(outcome, judging.gate, diff.not_assessed, gated_ids=gated)
+
+    view = build_diff_view(diff, outcome, result, judging.today)
+    visual = [f for f in formats if f != "json"]
+    paths = render_diff(view, visual, out_dir) if visual else []
+    if "json" in formats:
+        document = diff_document(diff, Judgement(outcome, result, judging.today))
+        paths += write_outputs(out_dir, [(DIFF_JSON, to_bytes(document))])
+    return RunOutcome(paths, result, outcome)

@@ -1,0 +1,223 @@
+"""The machine-readable findings (``--format json``), schema version 1.
+
+The document is described by ``docs/findings.schema.json``; a change that
+breaks a reader bumps ``SCHEMA_VERSION``. Keys only ever get added within a
+version.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from reporter import __version__
+from reporter.analyze.model import SEVERITY_ORDER, Analysis, Finding, NotAssessed
+from reporter.diff.model import DiffResult, GrantChange, SnapshotRef
+from reporter.gate import GateResult
+from reporter.suppress import Suppression, SuppressionOutcome
+
+SCHEMA_VERSION = 1
+Document = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """Everything beside the data that a document records about one run."""
+
+    outcome: SuppressionOutcome
+    result: GateResult
+    today: date
+
+
+def report_document(analysis: Analysis, judgement: Judgement) -> Document:
+    """The findings of one snapshot."""
+    ref = SnapshotRef(
+        analysis.collected_at, analysis.snapshot_sha256, analysis.tool_version
+    )
+    findings = [
+        _finding(j.finding, j.suppression, None) for j in judgement.outcome.judged
+    ]
+    return _document(
+        "report",
+        analysis.account_id,
+        analysis.account_name,
+        [("snapshot", ref)],
+        findings,
+        analysis.not_assessed,
+        judgement,
+    )
+
+
+def diff_document(diff: DiffResult, judgement: Judgement) -> Document:
+    """The findings and the per-member changes between two snapshots."""
+    change = {f.finding_id: "diff" for f in diff.findings}
+    change.update({f.finding_id: "new" for f in diff.new_findings})
+    change.update({f.finding_id: "persisting" for f in diff.persisting_findings})
+    findings = [
+        _finding(j.finding, j.suppression, change[j.finding.finding_id])
+        for j in judgement.outcome.judged
+    ]
+    findings += [_finding(f, None, "resolved") for f in diff.resolved_findings]
+    document = _document(
+        "diff",
+        diff.account_id,
+        diff.account_name,
+        [("before", diff.before), ("after", diff.after)],
+        findings,
+        diff.not_assessed,
+        judgement,
+    )
+    document["diff"] = _diff_section(diff)
+    return document
+
+
+def to_bytes(document: Document) -> bytes:
+    """The document as indented UTF-8 JSON with a final newline."""
+    return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode()
+
+
+def _document(
+    kind: str,
+    account_id: str,
+    account_name: str,
+    snapshots: list[tuple[str, SnapshotRef]],
+    findings: list[Document],
+    not_assessed: Iterable[NotAssessed],
+    judgement: Judgement,
+) -> Document:
+    result = judgement.result
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "kind": kind,
+        "tool_version": __version__,
+        "account_id": account_id,
+        "account_name": account_name,
+        "today": judgement.today.isoformat(),
+        "snapshots": [_snapshot(role, ref) for role, ref in snapshots],
+        "gate": {
+            "fail_on": result.gate.fail_on.value,
+            "strict": result.gate.strict,
+            "failed": result.failed,
+            "exit_code": result.exit_code,
+            "failing_finding_ids": [f.finding_id for f in result.failing],
+            "not_assessed": len(result.not_assessed),
+        },
+        "counts": _counts(findings),
+        "findings": findings,
+        "not_assessed": [
+            {
+                "check_id": n.check_id,
+                "title": n.title,
+                "reason": n.reason,
+                "hint": n.hint,
+            }
+            for n in not_assessed
+        ],
+        "suppressions": {
+            "expired": [_suppression(s) for s in judgement.outcome.expired],
+            "unmatched": [_suppression(s) for s in judgement.outcome.unmatched],
+        },
+        "diff": None,
+    }
+
+
+def _snapshot(role: str, ref: SnapshotRef) -> Document:
+    return {
+        "role": role,
+        "collected_at": ref.collected_at,
+        "sha256": ref.sha256,
+        "collector_version": ref.tool_version,
+    }
+
+
+def _finding(
+    finding: Finding, suppression: Suppression | None, change: str | None
+) -> Document:
+    status = "suppressed" if suppression else "open"
+    return {
+        "finding_id": finding.finding_id,
+        "check_id": finding.check_id,
+        "severity": finding.severity.value,
+        "title": finding.title,
+        "subject": finding.subject,
+        "detail": finding.detail,
+        "member_ids": list(finding.member_ids),
+        "status": "resolved" if change == "resolved" else status,
+        "suppression": _suppression(suppression) if suppression else None,
+        "change": change,
+    }
+
+
+def _suppression(suppression: Suppression) -> Document:
+    return {
+        "number": suppression.number,
+        "owner": suppression.owner,
+        "reason": suppression.reason,
+        "expires": suppression.expires.isoformat(),
+        "finding_id": suppression.finding_id,
+        "check": suppression.check,
+        "subject": suppression.subject if suppression.check else None,
+    }
+
+
+def _counts(findings: list[Document]) -> list[Document]:
+    return [
+        {
+            "severity": severity.value,
+            "open": sum(
+                1
+                for f in findings
+                if f["severity"] == severity and f["status"] == "open"
+            ),
+            "suppressed": sum(
+                1
+                for f in findings
+                if f["severity"] == severity and f["status"] == "suppressed"
+            ),
+        }
+        for severity in SEVERITY_ORDER
+    ]
+
+
+def _diff_section(diff: DiffResult) -> Document:
+    return {
+        "members": [
+            {
+                "email": m.email,
+                "name": m.name,
+                "member_id": m.member_id,
+                "verdict": m.verdict.value,
+                "changes": [_change(c) for c in m.changes],
+            }
+            for m in diff.members
+        ],
+        "added": [{"email": m.email, "member_id": m.member_id} for m in diff.added],
+        "removed": [{"email": m.email, "member_id": m.member_id} for m in diff.removed],
+        "admin_gains": [
+            {
+                "email": g.email,
+                "member_id": g.member_id,
+                "permission_group": g.permission_group,
+                "scopes": list(g.scopes),
+                "sources": list(g.sources),
+            }
+            for g in diff.admin_gains
+        ],
+    }
+
+
+def _change(change: GrantChange) -> Document:
+    return {
+        "kind": change.kind.value,
+        "permission_group": change.permission_group,
+        "permission_group_id": change.permission_group_id,
+        "before_scopes": list(change.before_scopes),
+        "after_scopes": list(change.after_scopes),
+        "before_sources": list(change.before_sources),
+        "after_sources": list(change.after_sources),
+        "admin": change.admin,
+        "summary": change.summary,
+    }
