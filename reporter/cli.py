@@ -11,6 +11,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, TypeVar
 
@@ -19,15 +20,26 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn
 
 from reporter import __version__
+from reporter.analyze.model import Severity
+from reporter.audit import (
+    Judging,
+    RunOutcome,
+    parse_formats,
+    run_diff,
+    run_report,
+    run_staged_demo,
+)
 from reporter.collect import CollectConfig
 from reporter.errors import ConfigError, ReporterError
+from reporter.gate import Gate
 from reporter.pipeline import (
     ALL_FORMATS,
     Tokens,
     collect_to_file,
-    report_from_file,
     run_demo,
+    utc_now,
 )
+from reporter.suppress import load_suppressions
 
 CLOUDFLARE_TOKEN_ENV = "CLOUDFLARE_API_TOKEN"  # noqa: S105 (a variable name)
 OKTA_TOKEN_ENV = "OKTA_API_TOKEN"  # noqa: S105 (a variable name)
@@ -45,6 +57,21 @@ T = TypeVar("T")
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")]
 Verbose = Annotated[
     bool, typer.Option("--verbose", "-v", help="Log every HTTP exchange to stderr.")
+]
+DEFAULT_FORMATS = ",".join(ALL_FORMATS)
+Formats = Annotated[
+    str, typer.Option("--format", help="Comma-separated: html,pdf,xlsx,json.")
+]
+Suppressions = Annotated[
+    Path | None,
+    typer.Option("--suppressions", help="TOML file of accepted risks (README)."),
+]
+FailOn = Annotated[
+    Severity,
+    typer.Option(help="Exit 3 when an open finding is at or above this severity."),
+]
+Strict = Annotated[
+    bool, typer.Option("--strict", help="Exit 3 too when a check could not assess.")
 ]
 
 
@@ -171,14 +198,134 @@ def collect(
 def report(
     snapshot: Annotated[Path, typer.Argument(help="Snapshot written by 'collect'.")],
     out: Annotated[Path, typer.Option(help="Directory for the reports.")],
-    format: Annotated[
-        str, typer.Option("--format", help="Comma-separated: html,pdf,xlsx.")
-    ] = ",".join(ALL_FORMATS),
+    format: Formats = DEFAULT_FORMATS,
+    suppressions: Suppressions = None,
+    fail_on: FailOn = Severity.HIGH,
+    strict: Strict = False,
     verbose: Verbose = False,
 ) -> None:
-    """Analyse a snapshot offline and write the readiness reports."""
+    """Analyse a snapshot offline and write the readiness reports.
+
+    Exits 3 when an open finding is at or above --fail-on.
+    """
     _configure_logging(verbose)
-    _print_paths(_run(lambda: report_from_file(snapshot, _formats(format), out)))
+
+    def action() -> RunOutcome:
+        judging = _judging(suppressions, fail_on, strict)
+        return run_report(snapshot, parse_formats(format), out, judging)
+
+    _finish(_run(action))
+
+
+def _judging(suppressions: Path | None, fail_on: Severity, strict: bool) -> Judging:
+    return Judging(
+        gate=Gate(fail_on=fail_on, strict=strict),
+        suppressions=load_suppressions(suppressions) if suppressions else (),
+        today=utc_now().date(),
+    )
+
+
+def _finish(outcome: RunOutcome) -> None:
+    """Paths to stdout; suppressions that did not apply and the gate to stderr."""
+    _print_paths(outcome.paths)
+    for entry in outcome.outcome.expired:
+        _warn(f"suppression #{entry.number} ({entry.target}) expired {entry.expires}")
+    for entry in outcome.outcome.unmatched:
+        _warn(f"suppression #{entry.number} ({entry.target}) matches no finding")
+    suppressed = sum(1 for j in outcome.outcome.judged if j.suppressed)
+    _warn(f"{outcome.result.summary} ({suppressed} suppressed)")
+    if outcome.result.exit_code:
+        raise typer.Exit(outcome.result.exit_code)
+
+
+def _warn(line: str) -> None:
+    _stderr.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
+@app.command()
+def check(
+    account: Annotated[
+        str, typer.Option(help="Cloudflare account id (32 hex characters).")
+    ],
+    out: Annotated[Path, typer.Option(help="Directory for snapshot and reports.")],
+    cloudflare_url: Annotated[
+        str, typer.Option(help="Cloudflare API base URL.")
+    ] = DEFAULT_CLOUDFLARE_URL,
+    okta_url: Annotated[
+        str | None,
+        typer.Option(help="Okta org URL, e.g. https://example.okta.com."),
+    ] = None,
+    okta_v1_app: Annotated[
+        str | None, typer.Option(help="Okta id of the legacy v1 SCIM app.")
+    ] = None,
+    okta_v2_app: Annotated[
+        str | None, typer.Option(help="Okta id of the 'Cloudflare Dashboard' app.")
+    ] = None,
+    format: Formats = DEFAULT_FORMATS,
+    suppressions: Suppressions = None,
+    fail_on: FailOn = Severity.HIGH,
+    strict: Strict = False,
+    quiet: Quiet = False,
+    verbose: Verbose = False,
+) -> None:
+    """Collect into OUT/snapshot.zip, then report as 'report' does, in one go."""
+    _configure_logging(verbose)
+
+    def action() -> RunOutcome:
+        formats = parse_formats(format)
+        judging = _judging(suppressions, fail_on, strict)
+        if okta_url and not (okta_v1_app and okta_v2_app):
+            raise ConfigError(
+                "--okta-url needs the ids of both Cloudflare apps in Okta",
+                hint="pass --okta-v1-app and --okta-v2-app (Okta admin > Applications)",
+            )
+        tokens = Tokens(
+            cloudflare=_secret(CLOUDFLARE_TOKEN_ENV, "Account Settings Read"),
+            okta=_secret(OKTA_TOKEN_ENV, "read-only admin rights")
+            if okta_url
+            else None,
+        )
+        config = CollectConfig(
+            account_id=account,
+            cloudflare_url=cloudflare_url,
+            okta_url=okta_url,
+            okta_v1_app_id=okta_v1_app or "",
+            okta_v2_app_id=okta_v2_app or "",
+        )
+        with _progress(not quiet) as progress:
+            written = collect_to_file(
+                config, tokens, out / "snapshot.zip", progress=progress
+            )
+        snapshot = Path(written.path or out / "snapshot.zip")
+        outcome = run_report(snapshot, formats, out, judging)
+        return replace(outcome, paths=[snapshot, *outcome.paths])
+
+    _finish(_run(action))
+
+
+@app.command()
+def diff(
+    before: Annotated[Path, typer.Argument(help="The earlier snapshot.")],
+    after: Annotated[Path, typer.Argument(help="The later snapshot, same account.")],
+    out: Annotated[Path, typer.Option(help="Directory for the diff reports.")],
+    format: Formats = DEFAULT_FORMATS,
+    suppressions: Suppressions = None,
+    fail_on: FailOn = Severity.HIGH,
+    strict: Strict = False,
+    verbose: Verbose = False,
+) -> None:
+    """Compare two snapshots of one account, member by member.
+
+    Exits 3 when a member lost access, gained admin access, or a new open
+    finding is at or above --fail-on.
+    """
+    _configure_logging(verbose)
+
+    def action() -> RunOutcome:
+        judging = _judging(suppressions, fail_on, strict)
+        return run_diff(before, after, parse_formats(format), out, judging)
+
+    _finish(_run(action))
 
 
 @app.command()
@@ -188,6 +335,9 @@ def demo(
     ] = Path("demo-output"),
     seed: Annotated[int, typer.Option(help="Seed of the demo organization.")] = 2026,
     size: Annotated[int, typer.Option(min=5, help="Number of members.")] = 60,
+    stage: Annotated[
+        str, typer.Option(help="pre (mid-migration) or post (after the migration).")
+    ] = "pre",
     quiet: Quiet = False,
     verbose: Verbose = False,
 ) -> None:
@@ -195,6 +345,10 @@ def demo(
     _configure_logging(verbose)
 
     def action() -> list[Path]:
+        if stage != "pre":
+            snapshot, reports = run_staged_demo(out, seed=seed, size=size, stage=stage)
+            _stderr.print(f"snapshot: {snapshot}", markup=False, highlight=False)
+            return reports
         with _progress(not quiet) as progress:
             snapshot, reports = run_demo(out, seed=seed, size=size, progress=progress)
         _stderr.print(f"snapshot: {snapshot}", markup=False, highlight=False)
