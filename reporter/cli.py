@@ -232,6 +232,8 @@ def _finish(outcome: RunOutcome) -> None:
         _warn(f"suppression #{entry.number} ({entry.target}) expired {entry.expires}")
     for entry in outcome.outcome.unmatched:
         _warn(f"suppression #{entry.number} ({entry.target}) matches no finding")
+    for finding in outcome.result.failing:
+        _warn(f"{finding.severity}: {finding.title} [{finding.check_id}]")
     suppressed = sum(1 for j in outcome.outcome.judged if j.suppressed)
     _warn(f"{outcome.result.summary} ({suppressed} suppressed)")
     if outcome.result.exit_code:
