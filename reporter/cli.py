@@ -17,9 +17,17 @@ from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+)
 
 from reporter import __version__
+from reporter.analyze import analyze
 from reporter.analyze.model import Severity
 from reporter.audit import (
     Judging,
@@ -30,15 +38,21 @@ from reporter.audit import (
     run_staged_demo,
 )
 from reporter.collect import CollectConfig
-from reporter.errors import ConfigError, ReporterError
+from reporter.collect.http import CONCURRENCY
+from reporter.collect.interface import AuditWindow
+from reporter.collect.limiter import RateLimit
+from reporter.errors import CollectError, ConfigError, ReporterError
 from reporter.gate import Gate
 from reporter.pipeline import (
     ALL_FORMATS,
     Tokens,
     collect_to_file,
     run_demo,
+    token_accounts,
     utc_now,
 )
+from reporter.snapshot import read_snapshot
+from reporter.snapshot.summary import summary_lines
 from reporter.suppress import load_suppressions
 
 CLOUDFLARE_TOKEN_ENV = "CLOUDFLARE_API_TOKEN"  # noqa: S105 (a variable name)
@@ -93,7 +107,7 @@ def _run(action: Callable[[], T]) -> T:
 
 
 @contextmanager
-def _progress(enabled: bool) -> Iterator[Callable[[str, int], None] | None]:
+def _progress(enabled: bool) -> Iterator[Callable[[str, int, int], None] | None]:
     """A progress display on stderr, off with --quiet or when stderr is no TTY."""
     if not enabled or not sys.stderr.isatty():
         yield None
@@ -102,14 +116,16 @@ def _progress(enabled: bool) -> Iterator[Callable[[str, int], None] | None]:
     columns = (
         SpinnerColumn(),
         TextColumn("{task.description}"),
-        TextColumn("{task.completed}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("pages"),
     )
     with Progress(*columns, console=_stderr, transient=True) as bar:
 
-        def update(entry: str, count: int) -> None:
+        def update(entry: str, count: int, known: int) -> None:
             if entry not in tasks:
-                tasks[entry] = bar.add_task(entry, total=None)
-            bar.update(tasks[entry], completed=count)
+                tasks[entry] = bar.add_task(entry, total=known)
+            bar.update(tasks[entry], completed=count, total=known)
 
         yield update
 
@@ -142,10 +158,20 @@ def _print_paths(paths: list[Path]) -> None:
 
 @app.command()
 def collect(
-    account: Annotated[
-        str, typer.Option(help="Cloudflare account id (32 hex characters).")
+    out: Annotated[
+        Path,
+        typer.Option(
+            help="Snapshot file to write; a directory (one <account>.zip each) "
+            "with several accounts or --all-accounts."
+        ),
     ],
-    out: Annotated[Path, typer.Option(help="Snapshot file to write.")],
+    account: Annotated[
+        list[str] | None,
+        typer.Option(help="Cloudflare account id (32 hex characters); repeatable."),
+    ] = None,
+    all_accounts: Annotated[
+        bool, typer.Option(help="Collect every account the token can list.")
+    ] = False,
     cloudflare_url: Annotated[
         str, typer.Option(help="Cloudflare API base URL.")
     ] = DEFAULT_CLOUDFLARE_URL,
@@ -159,16 +185,42 @@ def collect(
     okta_v2_app: Annotated[
         str | None, typer.Option(help="Okta id of the 'Cloudflare Dashboard' app.")
     ] = None,
+    audit_since: Annotated[
+        str | None,
+        typer.Option(help="Also collect Audit Logs v2 from this date (yyyy-mm-dd)."),
+    ] = None,
+    audit_before: Annotated[
+        str | None,
+        typer.Option(help="End of the audit window (default: now)."),
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option(help="Reuse the endpoints an interrupted run finished.")
+    ] = False,
+    strict: Annotated[
+        bool, typer.Option(help="Exit 1 when any check could not be assessed.")
+    ] = False,
+    concurrency: Annotated[
+        int, typer.Option(min=1, max=32, help="Requests in flight at once.")
+    ] = CONCURRENCY,
+    rate_limit: Annotated[
+        int,
+        typer.Option(min=1, help="Cloudflare requests allowed per 5 minutes."),
+    ] = 1200,
     quiet: Quiet = False,
     verbose: Verbose = False,
 ) -> None:
-    """Snapshot Cloudflare (and Okta) into one evidence file.
+    """Snapshot Cloudflare (and Okta) into one evidence file per account.
 
     Tokens come from CLOUDFLARE_API_TOKEN and OKTA_API_TOKEN.
     """
     _configure_logging(verbose)
 
     def action() -> list[Path]:
+        if bool(account) == all_accounts:
+            raise ConfigError(
+                "name the accounts to collect",
+                hint="pass --account ID (repeatable) or --all-accounts, not both",
+            )
         if okta_url and not (okta_v1_app and okta_v2_app):
             raise ConfigError(
                 "--okta-url needs the ids of both Cloudflare apps in Okta",
@@ -180,18 +232,69 @@ def collect(
             if okta_url
             else None,
         )
-        config = CollectConfig(
-            account_id=account,
+        accounts = (
+            token_accounts(cloudflare_url, tokens.cloudflare)
+            if all_accounts
+            else list(dict.fromkeys(account or []))
+        )
+        common = CollectConfig(
+            account_id="",
             cloudflare_url=cloudflare_url,
             okta_url=okta_url,
             okta_v1_app_id=okta_v1_app or "",
             okta_v2_app_id=okta_v2_app or "",
+            concurrency=concurrency,
+            rate_limit=RateLimit(requests=rate_limit),
+            audit_since=_audit_window(audit_since, audit_before),
         )
-        with _progress(not quiet) as progress:
-            snapshot = collect_to_file(config, tokens, out, progress=progress)
-        return [Path(snapshot.path or out)]
+        several = len(accounts) > 1 or all_accounts
+        written = []
+        for account_id in accounts:
+            target = out / f"{account_id}.zip" if several else out
+            with _progress(not quiet) as progress:
+                snapshot = collect_to_file(
+                    replace(common, account_id=account_id),
+                    tokens,
+                    target,
+                    progress=progress,
+                    resume=resume,
+                )
+            written.append(Path(snapshot.path or target))
+            if strict:
+                _fail_if_not_assessed(written[-1])
+        return written
 
     _print_paths(_run(action))
+
+
+def _audit_window(since: str | None, before: str | None) -> AuditWindow | None:
+    if since is None:
+        if before is not None:
+            raise ConfigError("--audit-before needs --audit-since", hint="add it")
+        return None
+    return AuditWindow(since=since, before=before or utc_now().isoformat())
+
+
+def _fail_if_not_assessed(snapshot: Path) -> None:
+    """--strict: a check that could not look is a failure, not a pass."""
+    missing = analyze(read_snapshot(snapshot)).not_assessed
+    if missing:
+        first = missing[0]
+        raise CollectError(
+            f"{len(missing)} check(s) could not be assessed from {snapshot}, "
+            f"first {first.check_id}: {first.reason}",
+            hint=first.hint,
+        )
+
+
+@app.command()
+def verify(
+    snapshot: Annotated[Path, typer.Argument(help="Snapshot written by 'collect'.")],
+) -> None:
+    """Re-check every hash of a snapshot and print its manifest summary."""
+    _configure_logging(False)
+    for line in _run(lambda: summary_lines(read_snapshot(snapshot))):
+        typer.echo(line)
 
 
 @app.command()

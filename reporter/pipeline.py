@@ -10,11 +10,13 @@ from pathlib import Path
 
 from reporter.analyze import analyze
 from reporter.collect import CollectConfig, collect_snapshot
-from reporter.collect.http import cloudflare_client, okta_client
+from reporter.collect.cloudflare import list_accounts
+from reporter.collect.http import ApiSession, Progress, cloudflare_client, okta_client
+from reporter.collect.partial import PartialState
+from reporter.errors import CollectError
 from reporter.render import render_reports
 from reporter.snapshot import Snapshot, read_snapshot, write_snapshot
 
-Progress = Callable[[str, int], None]
 ALL_FORMATS = ("html", "pdf", "xlsx")
 
 
@@ -38,20 +40,54 @@ def collect_to_file(
     *,
     clock: Callable[[], datetime] = utc_now,
     progress: Progress | None = None,
+    resume: bool = False,
 ) -> Snapshot:
-    """Collect from Cloudflare (and Okta when configured) into the snapshot ``out``."""
+    """Collect from Cloudflare (and Okta when configured) into the snapshot ``out``.
+
+    Finished entries are kept beside ``out`` until the snapshot is written, so
+    an interrupted run leaves no snapshot and ``resume`` skips what was done.
+    """
+    state = PartialState.beside(out, _state_key(config), resume=resume)
     okta = None
     with cloudflare_client(config.cloudflare_url, tokens.cloudflare) as cloudflare:
         if config.okta_url and tokens.okta:
             okta = okta_client(config.okta_url, tokens.okta)
         try:
             snapshot = collect_snapshot(
-                config, cloudflare, okta, clock=clock, progress=progress
+                config, cloudflare, okta, clock=clock, progress=progress, state=state
             )
         finally:
             if okta is not None:
                 okta.close()
-    return write_snapshot(snapshot, out)
+    written = write_snapshot(snapshot, out)
+    state.remove()
+    return written
+
+
+def _state_key(config: CollectConfig) -> dict[str, str]:
+    """What a resumed collection must share with the one it continues."""
+    window = config.audit_since
+    return {
+        "account_id": config.account_id,
+        "cloudflare_url": config.cloudflare_url,
+        "okta_url": config.okta_url or "",
+        "okta_v1_app_id": config.okta_v1_app_id or "",
+        "okta_v2_app_id": config.okta_v2_app_id or "",
+        "audit_window": f"{window.since}/{window.before}" if window else "",
+    }
+
+
+def token_accounts(cloudflare_url: str, token: str) -> list[str]:
+    """The ids of every account the Cloudflare token can list (at least one)."""
+    with cloudflare_client(cloudflare_url, token) as client:
+        accounts = list_accounts(ApiSession(client))
+    if not accounts:
+        raise CollectError(
+            "the Cloudflare token lists no accounts",
+            url=cloudflare_url + "/accounts",
+            hint="pass --account with the id of the account to audit",
+        )
+    return accounts
 
 
 def report_from_file(

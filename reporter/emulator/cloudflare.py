@@ -20,6 +20,7 @@ from reporter.emulator.wire import (
     Reply,
     Request,
     Route,
+    cursor_page,
     page_window,
     route,
     scim_window,
@@ -64,8 +65,11 @@ class CloudflareApi:
 
     prefix = PREFIX
 
-    def __init__(self, org: CloudflareOrg, token: str) -> None:
+    def __init__(
+        self, org: CloudflareOrg, token: str, *, audit_logs: Sequence[Json] = ()
+    ) -> None:
         self.org = org
+        self.audit_logs = list(audit_logs)
         self.account_id: str = org.account["id"]
         self._token = token
         self._member = _by_id(org.members)
@@ -166,6 +170,7 @@ class CloudflareApi:
                 ["user_groups", "user_group_members"],
                 self._detail(self._group_member, "user group member"),
             ),
+            route(acct + "/logs/audit", ["audit_logs"], self._audit),
             route(
                 acct + "/scim/v2/Users",
                 ["scim", "scim_users"],
@@ -260,6 +265,23 @@ class CloudflareApi:
         if scim:
             return scim_error(403, "Unauthorized to access requested resource (9109)")
         return v4_error(403, 9109, "Unauthorized to access requested resource")
+
+    def _audit(self, request: Request, params: Params) -> Reply:
+        """Audit Logs v2 (§3): since and before required, cursor paging."""
+        refused = self._in_account(params, scim=False)
+        if refused is not None:
+            return refused
+        query = request.query
+        for name in ("since", "before"):
+            if not query.get(name):
+                return v4_error(400, 1001, f"query parameter {name!r} is required")
+        entries = [
+            e
+            for e in self.audit_logs
+            if query["since"] <= _audit_time(e) < _upper(query["before"])
+        ]
+        entries.sort(key=_audit_time, reverse=query.get("direction", "desc") != "asc")
+        return Reply(200, cursor_page(entries, query))
 
     # -- item sources --------------------------------------------------------
 
@@ -391,3 +413,13 @@ def _scim_filtered(items: list[Json], query: Query, attribute: str) -> list[Json
         raise ValueError(f"only {supported} is supported, got {expression!r}")
     wanted = found["value"].casefold()  # userName is caseExact:false (RFC 7643)
     return [i for i in items if str(i.get(attribute, "")).casefold() == wanted]
+
+
+def _audit_time(entry: Json) -> str:
+    action = entry.get("action")
+    return str(action.get("time", "")) if isinstance(action, dict) else ""
+
+
+def _upper(before: str) -> str:
+    """A bare date as upper bound covers that day's timestamps too."""
+    return before + "T" if len(before) == 10 else before

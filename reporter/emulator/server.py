@@ -10,14 +10,18 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections.abc import Iterable
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Protocol
 from urllib.parse import parse_qsl, urlsplit
 
 from reporter.demo.org import Organization
+from reporter.emulator import faults
 from reporter.emulator.cloudflare import CloudflareApi
+from reporter.emulator.faults import EmulatorOptions, FaultPlan, RateCounter
 from reporter.emulator.okta import OktaApi
 from reporter.emulator.wire import BadQuery, Reply, Request, Route
 
@@ -43,7 +47,8 @@ class Emulator:
 
     ``forbidden`` names endpoint families (``"members"``, ``"scim"``,
     ``"okta_users"``, ...) that answer 403 as a token without that permission
-    would, so callers can exercise "could not assess".
+    would, so callers can exercise "could not assess". ``options`` adds
+    latency, rate-limit enforcement and faults (see ``faults.py``).
     """
 
     def __init__(
@@ -53,12 +58,19 @@ class Emulator:
         cloudflare_token: str,
         okta_token: str,
         forbidden: frozenset[str] = frozenset(),
+        options: EmulatorOptions | None = None,
     ) -> None:
-        self._apis: tuple[Api, ...] = (
-            CloudflareApi(org.cloudflare, cloudflare_token),
-            OktaApi(org.okta, okta_token),
+        self.options = options or EmulatorOptions()
+        self._cloudflare = CloudflareApi(
+            org.cloudflare, cloudflare_token, audit_logs=self.options.audit_logs
         )
+        self._apis: tuple[Api, ...] = (self._cloudflare, OktaApi(org.okta, okta_token))
         self._forbidden = forbidden
+        self._faults = FaultPlan(self.options.faults)
+        limit = self.options.rate_limit
+        self.rate = (
+            RateCounter(limit, self.options.rate_window) if limit is not None else None
+        )
         self._lock = threading.Lock()
         self._requests: list[tuple[str, str, int]] = []
         self._server: ThreadingHTTPServer | None = None
@@ -122,17 +134,40 @@ class Emulator:
         with self._lock:
             return list(self._requests)
 
+    @property
+    def rate_limited(self) -> int:
+        """How many requests answered 429 because the enforced limit was exceeded."""
+        return self.rate.refused if self.rate is not None else 0
+
     def answer(self, method: str, target: str, authorization: str) -> Reply:
         """The reply to one request, recorded in ``requests``."""
-        reply, served = self._dispatch(method, target, authorization)
+        if self.options.latency:
+            time.sleep(self.options.latency)
+        reply, served = self._faulty(method, target, authorization)
         with self._lock:
             self._requests.append((method, target, reply.status))
-        return Reply(
-            reply.status,
-            reply.body,
-            reply.content_type,
-            reply.headers + served,
-        )
+        return replace(reply, headers=reply.headers + served)
+
+    def _faulty(
+        self, method: str, target: str, authorization: str
+    ) -> tuple[Reply, tuple[tuple[str, str], ...]]:
+        """The answer after the rate limit and any fault had their say."""
+        cloudflare = urlsplit(target).path.startswith(self._cloudflare.prefix + "/")
+        remaining = 0
+        if cloudflare and self.rate is not None:
+            admitted, remaining, wait = self.rate.admit()
+            if not admitted:
+                return faults.rate_limited(wait), ()
+        fault = self._faults.take(target)
+        early = faults.before(fault) if fault is not None else None
+        if early is not None:
+            return early, ()
+        if fault is not None and fault.kind == "repeat_page":
+            target = faults.previous_page(target)
+        reply, served = self._dispatch(method, target, authorization)
+        if cloudflare and self.rate is not None:
+            served = _remaining(served, self.rate.limit, remaining)
+        return (faults.after(fault, reply) if fault else reply), served
 
     def _dispatch(
         self, method: str, target: str, authorization: str
@@ -151,6 +186,18 @@ class Emulator:
                 )
                 return _answer(api, request, self._forbidden), headers
         return Reply(404, {"error": f"nothing is served at {parts.path}"}), ()
+
+
+def _remaining(
+    headers: tuple[tuple[str, str], ...], limit: int, remaining: int
+) -> tuple[tuple[str, str], ...]:
+    """``headers`` with the enforced limit and what is really left of it."""
+    kept = tuple(h for h in headers if not h[0].startswith("x-ratelimit-"))
+    return (
+        *kept,
+        ("x-ratelimit-limit", str(limit)),
+        ("x-ratelimit-remaining", str(remaining)),
+    )
 
 
 def _answer(api: Api, request: Request, forbidden: frozenset[str]) -> Reply:
@@ -206,7 +253,9 @@ def _handler_for(emulator: Emulator) -> type[BaseHTTPRequestHandler]:
         def _reply(self, method: str) -> None:
             authorization = self.headers.get("Authorization", "")
             reply = emulator.answer(method, self.path, authorization)
-            payload = json.dumps(reply.body, ensure_ascii=False).encode()
+            payload = reply.raw
+            if payload is None:
+                payload = json.dumps(reply.body, ensure_ascii=False).encode()
             # send_response adds the Date header Okta clients read (§2.3).
             self.send_response(reply.status)
             self.send_header("Content-Type", reply.content_type)

@@ -34,12 +34,17 @@ class Request:
 
 @dataclass(frozen=True)
 class Reply:
-    """What a handler answers: status, JSON body, content type, extra headers."""
+    """What a handler answers: status, JSON body, content type, extra headers.
+
+    ``raw``, when set, is sent instead of the JSON body (an HTML page, a body
+    cut short).
+    """
 
     status: int
     body: Any
     content_type: str = JSON
     headers: tuple[tuple[str, str], ...] = ()
+    raw: bytes | None = None
 
 
 Handler = Callable[[Request, Mapping[str, str]], Reply]
@@ -118,6 +123,19 @@ def success(result: Any, **extra: Any) -> Json:
     return {"success": True, "errors": [], "messages": [], "result": result, **extra}
 
 
+def cursor_page(items: Sequence[Json], query: Mapping[str, str]) -> Json:
+    """A v4 envelope for one Audit Logs v2 page: ``limit`` items from ``cursor``.
+
+    ``result_info`` carries ``count`` and the next ``cursor``, empty at the end
+    (cloudflare-api.md §3).
+    """
+    limit = max(1, int_param(query, "limit", 100))
+    offset = _decode_after(query.get("cursor"), "cursor")
+    window = list(items[offset : offset + limit])
+    following = _encode_after(offset + limit) if offset + limit < len(items) else ""
+    return success(window, result_info={"count": len(window), "cursor": following})
+
+
 def scim_window(items: Sequence[Json], query: Mapping[str, str]) -> Json:
     """A SCIM ListResponse for ``startIndex`` (1-based) and ``count``.
 
@@ -179,7 +197,7 @@ def _encode_after(offset: int) -> str:
     return base64.urlsafe_b64encode(f"offset:{offset}".encode()).decode().rstrip("=")
 
 
-def _decode_after(after: str | None) -> int:
+def _decode_after(after: str | None, name: str = "after") -> int:
     if not after:
         return 0
     try:
@@ -189,4 +207,4 @@ def _decode_after(after: str | None) -> int:
             raise ValueError(text)
         return int(number)
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise BadQuery("after", after) from None
+        raise BadQuery(name, after) from None

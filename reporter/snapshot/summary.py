@@ -1,0 +1,58 @@
+"""A verified snapshot's manifest in a few lines, for ``cf-scim-audit verify``."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+
+from reporter.snapshot.model import Snapshot
+
+
+def summary_lines(snapshot: Snapshot) -> list[str]:
+    """What was collected, when, from where, how, and what failed.
+
+    Only call it on a snapshot from ``read_snapshot``: that is what checked
+    every hash, which the first line states.
+    """
+    manifest = snapshot.manifest
+    lines = [
+        f"snapshot: {snapshot.path} (sha256 {snapshot.sha256})",
+        f"verified: {len(manifest.files)} entries match their SHA-256",
+        f"format {manifest.format_version}, written by cf-scim-audit "
+        f"{manifest.tool_version}",
+        f"account: {manifest.account_id}",
+        f"collected: {manifest.started_at} to {manifest.finished_at}"
+        f"{_duration(manifest.started_at, manifest.finished_at)}",
+    ]
+    lines += [f"source {name}: {url}" for name, url in sorted(manifest.sources.items())]
+    lines += [
+        f"setting {name}: {value}" for name, value in sorted(manifest.settings.items())
+    ]
+    lines += _requests(snapshot)
+    for record in manifest.endpoints:
+        if record.status == "ok":
+            counts = f"{record.count} item(s), {record.pages} page(s)"
+            lines.append(f"ok      {record.entry}: {counts}")
+        else:
+            lines.append(
+                f"FAILED  {record.entry}: {record.reason} (fix: {record.hint})"
+            )
+    return lines
+
+
+def _requests(snapshot: Snapshot) -> list[str]:
+    requests = snapshot.manifest.requests
+    statuses = Counter(str(r.status or "no answer") for r in requests)
+    retried = sum(1 for r in requests if r.retries)
+    tally = ", ".join(f"{status}: {n}" for status, n in sorted(statuses.items()))
+    return [f"requests: {len(requests)} ({tally or 'none'}), {retried} of them retries"]
+
+
+def _duration(started: str, finished: str) -> str:
+    try:
+        seconds = (
+            datetime.fromisoformat(finished) - datetime.fromisoformat(started)
+        ).total_seconds()
+    except ValueError:
+        return ""
+    return f" ({seconds:.1f} s)"
