@@ -1,5 +1,7 @@
 """One benchmark run of one size, in a fresh process: ``python -m benchmarks.measure``.
 
+Arguments: MEMBERS LATENCY_MS pdf|no-pdf PDF_TIMEOUT_S PDF_MEMORY_GIB.
+
 It serves the demo organization from a slow emulator process, collects it,
 analyses and renders it, records the peak memory of this process, then times
 the baselines. The figures go to stdout as one JSON object.
@@ -7,18 +9,18 @@ the baselines. The figures go to stdout as one JSON object.
 
 from __future__ import annotations
 
-import io
 import json
+import os
 import resource
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-import pypdf
-
 from benchmarks import baselines, browser
+from benchmarks.pdf import measure_pdf
 from benchmarks.server import Server
 from reporter.analyze import analyze
 from reporter.collect import CollectConfig
@@ -30,7 +32,16 @@ Figures = dict[str, float]
 MB = 1_000_000
 
 
-def measure(members: int, latency_ms: float, work_dir: Path) -> Figures:
+@dataclass(frozen=True)
+class PdfLimits:
+    """Whether to print the PDF this run, and when to stop the printer."""
+
+    enabled: bool
+    timeout: float
+    memory_gib: float
+
+
+def measure(members: int, latency_ms: float, pdf: PdfLimits, work_dir: Path) -> Figures:
     """Every figure of one run at ``members`` members."""
     with Server(members, latency_ms) as server:
         figures: Figures = {
@@ -47,8 +58,14 @@ def measure(members: int, latency_ms: float, work_dir: Path) -> Figures:
         figures |= _sdk_baseline(server)
     figures["json_s"] = baselines.json_parse_seconds(snapshot_path)
     figures["open_s"] = browser.open_seconds(work_dir / "readiness.html")
-    pdf = (work_dir / "readiness.pdf").read_bytes()
-    figures["pdf_pages"] = len(pypdf.PdfReader(io.BytesIO(pdf)).pages)
+    if pdf.enabled:
+        figures |= measure_pdf(
+            snapshot_path,
+            work_dir / "readiness.pdf",
+            timeout=pdf.timeout,
+            memory_gib=pdf.memory_gib,
+            pythonpath=os.environ.get("PYTHONPATH", ""),
+        )
     return figures
 
 
@@ -93,7 +110,10 @@ def _analyse_and_render(snapshot_path: Path, work_dir: Path) -> tuple[Figures, R
     report = build_report(analysis)
     figures["model_s"] = time.perf_counter() - started
 
+    # The PDF is printed in a process of its own, with a deadline (benchmarks.pdf).
     for fmt, renderer in RENDERERS.items():
+        if fmt == "pdf":
+            continue
         started = time.perf_counter()
         data = renderer(report)
         figures[f"{fmt}_s"] = time.perf_counter() - started
@@ -120,8 +140,9 @@ def _sdk_baseline(server: Server) -> Figures:
 def main(argv: list[str]) -> int:
     """Measure one run; print its figures as JSON on stdout."""
     members, latency_ms = int(argv[0]), float(argv[1])
+    pdf = PdfLimits(argv[2] == "pdf", float(argv[3]), float(argv[4]))
     with tempfile.TemporaryDirectory(prefix="cf-scim-bench-") as work_dir:
-        figures = measure(members, latency_ms, Path(work_dir))
+        figures = measure(members, latency_ms, pdf, Path(work_dir))
     sys.stdout.write(json.dumps(figures) + "\n")
     return 0
 

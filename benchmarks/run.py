@@ -26,6 +26,12 @@ if str(ROOT) not in sys.path:
 
 from benchmarks import machine, results  # noqa: E402
 from benchmarks.baselines import SDK_ENDPOINTS  # noqa: E402
+from benchmarks.pdf import (  # noqa: E402
+    FINISHED,
+    OUT_OF_MEMORY,
+    STOP_REASONS,
+    TIMED_OUT,
+)
 
 log = logging.getLogger("benchmarks.run")
 
@@ -42,6 +48,12 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--runs", type=int, default=3, help="runs per size (median)")
     parser.add_argument("--latency-ms", type=float, default=50.0)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument(
+        "--pdf-timeout", type=float, default=300.0, help="seconds before the PDF stops"
+    )
+    parser.add_argument(
+        "--pdf-memory-gib", type=float, default=6.0, help="the PDF process's memory cap"
+    )
     args = parser.parse_args(argv)
     args.sizes = [s.strip().upper() for s in args.sizes.split(",") if s.strip()]
     unknown = [s for s in args.sizes if s not in SIZES]
@@ -54,11 +66,14 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     return args
 
 
-def run_once(members: int, latency_ms: float) -> dict[str, float]:
+def run_once(members: int, args: argparse.Namespace, *, pdf: bool) -> dict[str, float]:
     """The figures of one run, measured in a fresh process."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), _pythonpath()])}
+    command = [sys.executable, "-m", "benchmarks.measure", str(members)]
+    command += [str(args.latency_ms), "pdf" if pdf else "no-pdf"]
+    command += [str(args.pdf_timeout), str(args.pdf_memory_gib)]
     done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.measure", str(members), str(latency_ms)],
+        command,
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -72,7 +87,7 @@ def run_once(members: int, latency_ms: float) -> dict[str, float]:
         )
     figures: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
     figures["floor_s"] = results.floor_seconds(
-        figures["requests"], latency_ms, CONCURRENCY
+        figures["requests"], args.latency_ms, CONCURRENCY
     )
     return figures
 
@@ -81,18 +96,20 @@ def _pythonpath() -> str:
     return os.environ.get("PYTHONPATH", "")
 
 
-def measure_sizes(
-    sizes: Sequence[str], runs: int, latency_ms: float
-) -> dict[str, dict[str, float]]:
-    """The median figures of each size."""
+def measure_sizes(args: argparse.Namespace) -> dict[str, dict[str, float]]:
+    """The median figures of each size; the PDF is printed in the first run only."""
     rows = {}
-    for size in sizes:
+    for size in args.sizes:
         figures = []
-        for number in range(1, runs + 1):
+        for number in range(1, args.runs + 1):
             log.info(
-                "size %s (%d members): run %d of %d", size, SIZES[size], number, runs
+                "size %s (%d members): run %d of %d",
+                size,
+                SIZES[size],
+                number,
+                args.runs,
             )
-            figures.append(run_once(SIZES[size], latency_ms))
+            figures.append(run_once(SIZES[size], args, pdf=number == 1))
         rows[size] = results.medians(figures)
     return rows
 
@@ -111,7 +128,9 @@ def document(
         "",
         f"Every figure is the median of {args.runs} run(s); the emulator answers "
         f"each request after {args.latency_ms:g} ms. Ratios are of the medians. "
-        f"The floor is requests × latency ÷ concurrency ({CONCURRENCY}).",
+        f"The floor is requests × latency ÷ concurrency ({CONCURRENCY}). "
+        f"The PDF is printed once per size, stopped after {args.pdf_timeout:g} s "
+        f"or at {args.pdf_memory_gib:g} GiB of address space ('stopped').",
         "",
         "## Time",
         "",
@@ -121,6 +140,7 @@ def document(
         "",
         *results.table(rows, results.SIZE_COLUMNS),
         "",
+        *_stopped_pdfs(rows, args),
         "## Targets (issue 7)",
         "",
         *results.verdicts(rows),
@@ -135,6 +155,23 @@ def document(
         "",
     ]
     return "\n".join(lines)
+
+
+def _stopped_pdfs(
+    rows: Mapping[str, Mapping[str, float]], args: argparse.Namespace
+) -> list[str]:
+    """One line per size whose PDF was stopped, saying why."""
+    limits = {
+        TIMED_OUT: f"after {args.pdf_timeout:g} s",
+        OUT_OF_MEMORY: f"at {args.pdf_memory_gib:g} GiB",
+    }
+    lines = [
+        f"The PDF of {size} {STOP_REASONS[figures['pdf_stop']]} "
+        f"({limits[figures['pdf_stop']]}).\n"
+        for size, figures in rows.items()
+        if figures.get("pdf_stop", FINISHED) != FINISHED
+    ]
+    return lines
 
 
 NOTES = (
@@ -158,7 +195,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Measure, print the tables, write RESULTS.md."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    rows = measure_sizes(args.sizes, args.runs, args.latency_ms)
+    rows = measure_sizes(args)
     command = "python benchmarks/run.py " + " ".join(
         sys.argv[1:] if argv is None else argv
     )
