@@ -7,15 +7,19 @@ from typing import Any
 from analyze_fixtures import (
     analyze_entries,
     cloudflare_entries,
+    entries_from_organization,
     member,
     scim_user,
+    snapshot_from_entries,
     user_group,
     v1_group,
     v1_group_id,
 )
 from analyze_fixtures import policy as make_policy
 
+from reporter.analyze import analyze
 from reporter.analyze.model import Analysis
+from reporter.demo import build_organization
 
 ADMIN = "Administrator"
 ADMINS_GROUP = "Cloudflare-Admins"
@@ -56,4 +60,13 @@ def in_admins_group(email: str = "alice@example.com") -> Analysis:
         [member(email)],
         groups={ADMINS_GROUP: (make_policy(ADMIN),)},
         in_groups={ADMINS_GROUP: [email]},
+    )
+
+
+def demo_analysis(stage: str) -> Analysis:
+    """The analysis of the demo organization of ``stage``, laid out in memory."""
+    org = build_organization(stage=stage)
+    entries = entries_from_organization(org)
+    return analyze(
+        snapshot_from_entries(entries, account_id=org.cloudflare.account["id"])
     )

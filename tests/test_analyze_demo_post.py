@@ -3,32 +3,23 @@
 from __future__ import annotations
 
 import pytest
-from analyze_fixtures import entries_from_organization, snapshot_from_entries
+from diff_fixtures import demo_analysis
 
-from reporter.analyze import analyze
 from reporter.analyze.model import Analysis
 from reporter.demo import build_organization
 from reporter.demo.scenario import EXPECTED, EXPECTED_POST
 from reporter.errors import ConfigError
 
 
-def _analysis(stage: str) -> Analysis:
-    org = build_organization(stage=stage)
-    entries = entries_from_organization(org)
-    return analyze(
-        snapshot_from_entries(entries, account_id=org.cloudflare.account["id"])
-    )
-
-
 @pytest.fixture(scope="module")
 def post() -> Analysis:
     """The analysis of the post-migration demo organization."""
-    return _analysis("post")
+    return demo_analysis("post")
 
 
 def test_same_account_and_members_as_pre(post: Analysis) -> None:
     """The post stage is the same account with the same member emails."""
-    pre = _analysis("pre")
+    pre = demo_analysis("pre")
 
     assert post.account_id == EXPECTED_POST.account_id == EXPECTED.account_id
     assert sorted(m.email for m in post.members) == sorted(m.email for m in pre.members)
@@ -36,7 +27,7 @@ def test_same_account_and_members_as_pre(post: Analysis) -> None:
 
 def test_same_member_ids_as_pre(post: Analysis) -> None:
     """Shared objects keep their ids: the migration draws its own."""
-    pre = _analysis("pre")
+    pre = demo_analysis("pre")
 
     assert [m.member_id for m in post.members] == [m.member_id for m in pre.members]
 

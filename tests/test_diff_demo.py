@@ -3,27 +3,16 @@
 from __future__ import annotations
 
 import pytest
-from analyze_fixtures import entries_from_organization, snapshot_from_entries
+from diff_fixtures import demo_analysis
 
-from reporter.analyze import analyze
-from reporter.analyze.model import Analysis
-from reporter.demo import build_organization
 from reporter.demo.scenario import EXPECTED, EXPECTED_POST
 from reporter.diff import DiffResult, MemberVerdict, diff_analyses
-
-
-def _analysis(stage: str) -> Analysis:
-    org = build_organization(stage=stage)
-    entries = entries_from_organization(org)
-    return analyze(
-        snapshot_from_entries(entries, account_id=org.cloudflare.account["id"])
-    )
 
 
 @pytest.fixture(scope="module")
 def diff() -> DiffResult:
     """The diff of the pre and post demo organizations."""
-    return diff_analyses(_analysis("pre"), _analysis("post"))
+    return diff_analyses(demo_analysis("pre"), demo_analysis("post"))
 
 
 def test_exactly_the_declared_member_lost_access(diff: DiffResult) -> None:
