@@ -2,21 +2,30 @@
 
 Run as ``python -m reporter.samples DIR`` (``make samples``). The snapshot is
 collected over HTTP from the emulator with a fixed clock, and the reports are
-rendered from the written snapshot, exactly as ``report`` would.
+rendered from the written snapshot, exactly as ``report`` would. The demo after
+its migration is collected too, and the diff of the two is rendered as
+``diff`` would, judged on the collection day.
 """
 
 from __future__ import annotations
 
+import shutil
 import sys
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
+from reporter.audit import Judging, run_diff, run_staged_demo
+from reporter.gate import Gate
 from reporter.pipeline import run_demo
 
 SAMPLE_SEED = 2026
 SAMPLE_SIZE = 60
 # Samples must not change with the day they were made.
 SAMPLE_TIME = datetime(2026, 6, 1, 9, 0, 0, tzinfo=UTC)
+POST_SNAPSHOT = "snapshot-post.zip"
+DIFF_FORMATS = ("html", "pdf", "xlsx", "json")
+SAMPLE_JUDGING = Judging(gate=Gate(), suppressions=(), today=SAMPLE_TIME.date())
 
 
 def sample_clock() -> datetime:
@@ -29,7 +38,18 @@ def regenerate(out_dir: Path) -> list[Path]:
     snapshot, reports = run_demo(
         out_dir, seed=SAMPLE_SEED, size=SAMPLE_SIZE, clock=sample_clock
     )
-    return [snapshot, *reports]
+    post = out_dir / POST_SNAPSHOT
+    with tempfile.TemporaryDirectory() as scratch:
+        collected, _ = run_staged_demo(
+            Path(scratch),
+            seed=SAMPLE_SEED,
+            size=SAMPLE_SIZE,
+            stage="post",
+            clock=sample_clock,
+        )
+        shutil.copy(collected, post)  # keeps the owner-only mode
+    diff = run_diff(snapshot, post, DIFF_FORMATS, out_dir, SAMPLE_JUDGING)
+    return [snapshot, *reports, post, *diff.paths]
 
 
 def main(argv: list[str]) -> int:

@@ -10,12 +10,21 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from reporter.audit import run_diff, run_staged_demo
 from reporter.pipeline import ALL_FORMATS, report_from_file, run_demo
-from reporter.samples import SAMPLE_SEED, SAMPLE_SIZE, sample_clock
+from reporter.samples import (
+    DIFF_FORMATS,
+    POST_SNAPSHOT,
+    SAMPLE_JUDGING,
+    SAMPLE_SEED,
+    SAMPLE_SIZE,
+    sample_clock,
+)
 from reporter.snapshot import read_snapshot
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_reports"
 SNAPSHOT = SAMPLES / "snapshot.zip"
+POST = SAMPLES / POST_SNAPSHOT
 STALE = "sample_reports/ is stale: run 'make samples' and commit the result"
 
 
@@ -51,3 +60,31 @@ def test_sample_snapshot_matches_a_fresh_demo_collection(tmp_path: Path) -> None
     )
 
     assert read_snapshot(fresh).entries == read_snapshot(SNAPSHOT).entries, STALE
+
+
+@pytest.fixture(scope="module")
+def diffed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The diff reports rendered now from the committed pre and post snapshots."""
+    out = tmp_path_factory.mktemp("diff-samples")
+    run_diff(SNAPSHOT, POST, DIFF_FORMATS, out, SAMPLE_JUDGING)
+    return out
+
+
+@pytest.mark.parametrize("name", ["diff.html", "diff.xlsx", "diff.json"])
+def test_sample_diff_bytes_match(diffed: Path, name: str) -> None:
+    """The committed diff HTML, workbook and JSON equal a fresh diff."""
+    assert (diffed / name).read_bytes() == (SAMPLES / name).read_bytes(), STALE
+
+
+def test_sample_diff_pdf_text_matches(diffed: Path) -> None:
+    """The committed diff PDF has the same pages and text as a fresh render."""
+    assert _pdf_text(diffed / "diff.pdf") == _pdf_text(SAMPLES / "diff.pdf"), STALE
+
+
+def test_sample_post_snapshot_matches_a_fresh_collection(tmp_path: Path) -> None:
+    """Collecting the post-migration demo again yields the committed snapshot."""
+    fresh, _ = run_staged_demo(
+        tmp_path, seed=SAMPLE_SEED, size=SAMPLE_SIZE, stage="post", clock=sample_clock
+    )
+
+    assert read_snapshot(fresh).entries == read_snapshot(POST).entries, STALE
