@@ -7,17 +7,26 @@ open findings by the gate. Today's date is always passed in.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import secrets
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from reporter.analyze import analyze
 from reporter.analyze.model import Analysis
+from reporter.collect import CollectConfig
 from reporter.diff import DiffResult, diff_analyses
 from reporter.errors import ConfigError
 from reporter.findings_json import Judgement, diff_document, report_document, to_bytes
 from reporter.gate import Gate, GateResult, evaluate
+from reporter.pipeline import (
+    ALL_FORMATS,
+    Tokens,
+    collect_to_file,
+    report_from_file,
+    utc_now,
+)
 from reporter.render import render_reports, write_outputs
 from reporter.render.diff import build_diff_view, render_diff
 from reporter.snapshot import read_snapshot
@@ -109,3 +118,39 @@ def report_diff(
         document = diff_document(diff, Judgement(outcome, result, judging.today))
         paths += write_outputs(out_dir, [(DIFF_JSON, to_bytes(document))])
     return RunOutcome(paths, result, outcome)
+
+
+def run_staged_demo(
+    out_dir: Path,
+    *,
+    seed: int,
+    size: int,
+    stage: str,
+    clock: Callable[[], datetime] = utc_now,
+) -> tuple[Path, list[Path]]:
+    """``pipeline.run_demo`` for one stage of the demo ("pre" or "post").
+
+    Returns the snapshot path and the readiness report paths.
+    """
+    # TODO: fold into pipeline.run_demo (stage=...) once its owner adds it;
+    # kept here so the pipeline's file is not edited by two people at once.
+    from reporter.demo import build_organization
+    from reporter.emulator import Emulator
+
+    org = build_organization(seed=seed, size=size, stage=stage)
+    # Throwaway credentials for the emulator only: real runs read the environment.
+    tokens = Tokens(cloudflare=secrets.token_hex(20), okta=secrets.token_hex(20))
+    with Emulator(
+        org, cloudflare_token=tokens.cloudflare, okta_token=tokens.okta or ""
+    ) as emulator:
+        config = CollectConfig(
+            account_id=org.cloudflare.account["id"],
+            cloudflare_url=emulator.cloudflare_url,
+            okta_url=emulator.okta_url,
+            okta_v1_app_id=org.okta.v1_app_id,
+            okta_v2_app_id=org.okta.v2_app_id,
+        )
+        snapshot_path = out_dir / "snapshot.zip"
+        collect_to_file(config, tokens, snapshot_path, clock=clock)
+    reports = report_from_file(snapshot_path, ALL_FORMATS, out_dir)
+    return snapshot_path, reports
