@@ -1,6 +1,6 @@
 """One benchmark run of one size, in a fresh process: ``python -m benchmarks.measure``.
 
-Arguments: MEMBERS LATENCY_MS pdf|no-pdf PDF_TIMEOUT_S PDF_MEMORY_GIB.
+Its one argument is the run's ``Settings`` as a JSON object.
 
 It serves the demo organization from a slow emulator process, collects it,
 analyses and renders it, records the peak memory of this process, then times
@@ -33,43 +33,48 @@ MB = 1_000_000
 
 
 @dataclass(frozen=True)
-class PdfLimits:
-    """Whether to print the PDF this run, and when to stop the printer."""
+class Settings:
+    """One run: its size, the emulator's latency and rate limit, the PDF's limits."""
 
-    enabled: bool
-    timeout: float
-    memory_gib: float
+    members: int
+    latency_ms: float
+    rate_limit: int  # enforced by the emulator on Cloudflare; 0 for none
+    pdf: bool  # whether this run prints the PDF
+    pdf_timeout: float
+    pdf_memory_gib: float
 
 
-def measure(members: int, latency_ms: float, pdf: PdfLimits, work_dir: Path) -> Figures:
-    """Every figure of one run at ``members`` members."""
-    with Server(members, latency_ms) as server:
+def measure(settings: Settings, work_dir: Path) -> Figures:
+    """Every figure of one run."""
+    with Server(settings.members, settings.latency_ms, settings.rate_limit) as server:
         figures: Figures = {
             "members": server.ready["members"],
             "user_groups": server.ready["user_groups"],
         }
         snapshot_path = work_dir / "snapshot.zip"
-        figures |= _collect(server, snapshot_path)
+        figures |= _collect(server, snapshot_path, settings.latency_ms)
         rendered, report = _analyse_and_render(snapshot_path, work_dir)
         # Peak memory of the pipeline, before any baseline adds its own.
         figures["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         figures |= rendered
         figures["pandas_s"] = baselines.to_excel_seconds(report)
+    # A fresh emulator: the collection must not have used up the SDK's rate limit.
+    with Server(settings.members, settings.latency_ms, settings.rate_limit) as server:
         figures |= _sdk_baseline(server)
     figures["json_s"] = baselines.json_parse_seconds(snapshot_path)
     figures["open_s"] = browser.open_seconds(work_dir / "readiness.html")
-    if pdf.enabled:
+    if settings.pdf:
         figures |= measure_pdf(
             snapshot_path,
             work_dir / "readiness.pdf",
-            timeout=pdf.timeout,
-            memory_gib=pdf.memory_gib,
+            timeout=settings.pdf_timeout,
+            memory_gib=settings.pdf_memory_gib,
             pythonpath=os.environ.get("PYTHONPATH", ""),
         )
     return figures
 
 
-def _collect(server: Server, snapshot_path: Path) -> Figures:
+def _collect(server: Server, snapshot_path: Path, latency_ms: float) -> Figures:
     ready = server.ready
     config = CollectConfig(
         account_id=ready["account_id"],
@@ -89,9 +94,32 @@ def _collect(server: Server, snapshot_path: Path) -> Figures:
         "collect_s": http,
         "write_s": total - http,
         "requests": after.requests - before.requests,
+        "cf_requests": after.cloudflare - before.cloudflare,
         "throttled": after.throttled - before.throttled,
+        "concurrency": config.concurrency,
+        "floor_s": floor_seconds(
+            after.requests - before.requests,
+            after.cloudflare - before.cloudflare,
+            latency_ms,
+            config,
+        ),
         "snapshot_mb": snapshot_path.stat().st_size / MB,
     }
+
+
+def floor_seconds(
+    requests: int, cloudflare: int, latency_ms: float, config: CollectConfig
+) -> float:
+    """The least time the collection can take: latency or rate limit, the larger.
+
+    The latency bound is requests × latency ÷ concurrency. The rate-limit bound
+    is when the last Cloudflare request may start: after one whole window for
+    every full limit's worth of requests before it.
+    """
+    by_latency = requests * latency_ms / 1000 / config.concurrency
+    limit = config.rate_limit
+    by_rate = (max(cloudflare - 1, 0) // limit.requests) * limit.window
+    return max(by_latency, by_rate)
 
 
 def _collection_seconds(snapshot: Snapshot) -> float:
@@ -139,10 +167,9 @@ def _sdk_baseline(server: Server) -> Figures:
 
 def main(argv: list[str]) -> int:
     """Measure one run; print its figures as JSON on stdout."""
-    members, latency_ms = int(argv[0]), float(argv[1])
-    pdf = PdfLimits(argv[2] == "pdf", float(argv[3]), float(argv[4]))
+    settings = Settings(**json.loads(argv[0]))
     with tempfile.TemporaryDirectory(prefix="cf-scim-bench-") as work_dir:
-        figures = measure(members, latency_ms, pdf, Path(work_dir))
+        figures = measure(settings, Path(work_dir))
     sys.stdout.write(json.dumps(figures) + "\n")
     return 0
 

@@ -21,6 +21,8 @@ class Column:
 
 TIME_COLUMNS = (
     Column("requests", "requests", 0),
+    Column("of them Cloudflare", "cf_requests", 0),
+    Column("concurrency", "concurrency", 0),
     Column("collect s", "collect_s", 2),
     Column("floor s", "floor_s", 2),
     Column("429s", "throttled", 0),
@@ -63,11 +65,6 @@ def _peak(figures: Figures) -> float:
     """The larger of the pipeline's and the PDF process's peak; NaN when unknown."""
     pdf = figures.get("pdf_peak_mb", math.nan)
     return math.nan if math.isnan(pdf) else max(figures["peak_mb"], pdf)
-
-
-def floor_seconds(requests: float, latency_ms: float, concurrency: int) -> float:
-    """The least time ``requests`` can take at ``latency_ms`` with ``concurrency``."""
-    return requests * latency_ms / 1000 / concurrency
 
 
 def table(rows: Mapping[str, Figures], columns: Sequence[Column]) -> list[str]:

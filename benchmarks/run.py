@@ -16,6 +16,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -26,18 +27,18 @@ if str(ROOT) not in sys.path:
 
 from benchmarks import machine, results  # noqa: E402
 from benchmarks.baselines import SDK_ENDPOINTS  # noqa: E402
+from benchmarks.measure import Settings  # noqa: E402
 from benchmarks.pdf import (  # noqa: E402
     FINISHED,
     OUT_OF_MEMORY,
     STOP_REASONS,
     TIMED_OUT,
 )
+from benchmarks.serve import RATE_WINDOW  # noqa: E402
 
 log = logging.getLogger("benchmarks.run")
 
 SIZES = {"S": 50, "M": 2_000, "L": 20_000, "XL": 100_000}
-# The collector sends one request at a time.
-CONCURRENCY = 1
 DEFAULT_OUT = ROOT / "benchmarks" / "RESULTS.md"
 
 
@@ -47,6 +48,12 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--sizes", default="S,M,L", help="comma-separated, of S,M,L,XL")
     parser.add_argument("--runs", type=int, default=3, help="runs per size (median)")
     parser.add_argument("--latency-ms", type=float, default=50.0)
+    parser.add_argument(
+        "--rate-limit",
+        type=int,
+        default=1200,
+        help="Cloudflare requests per 5 minutes the emulator allows (0: no limit)",
+    )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument(
         "--pdf-timeout", type=float, default=300.0, help="seconds before the PDF stops"
@@ -69,11 +76,16 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
 def run_once(members: int, args: argparse.Namespace, *, pdf: bool) -> dict[str, float]:
     """The figures of one run, measured in a fresh process."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), _pythonpath()])}
-    command = [sys.executable, "-m", "benchmarks.measure", str(members)]
-    command += [str(args.latency_ms), "pdf" if pdf else "no-pdf"]
-    command += [str(args.pdf_timeout), str(args.pdf_memory_gib)]
+    settings = Settings(
+        members=members,
+        latency_ms=args.latency_ms,
+        rate_limit=args.rate_limit,
+        pdf=pdf,
+        pdf_timeout=args.pdf_timeout,
+        pdf_memory_gib=args.pdf_memory_gib,
+    )
     done = subprocess.run(
-        command,
+        [sys.executable, "-m", "benchmarks.measure", json.dumps(asdict(settings))],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -86,9 +98,6 @@ def run_once(members: int, args: argparse.Namespace, *, pdf: bool) -> dict[str, 
             + done.stderr[-4000:]
         )
     figures: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
-    figures["floor_s"] = results.floor_seconds(
-        figures["requests"], args.latency_ms, CONCURRENCY
-    )
     return figures
 
 
@@ -128,7 +137,9 @@ def document(
         "",
         f"Every figure is the median of {args.runs} run(s); the emulator answers "
         f"each request after {args.latency_ms:g} ms. Ratios are of the medians. "
-        f"The floor is requests × latency ÷ concurrency ({CONCURRENCY}). "
+        f"{_limit_text(args)} "
+        "The floor is requests × latency ÷ concurrency, or the rate-limit bound "
+        "(a whole window per full limit of Cloudflare requests) when larger. "
         f"The PDF is printed once per size, stopped after {args.pdf_timeout:g} s "
         f"or at {args.pdf_memory_gib:g} GiB of address space ('stopped').",
         "",
@@ -155,6 +166,15 @@ def document(
         "",
     ]
     return "\n".join(lines)
+
+
+def _limit_text(args: argparse.Namespace) -> str:
+    if not args.rate_limit:
+        return "The emulator enforces no rate limit."
+    return (
+        f"The emulator enforces {args.rate_limit:,} Cloudflare requests per "
+        f"{RATE_WINDOW:g} s, as Cloudflare does."
+    )
 
 
 def _stopped_pdfs(

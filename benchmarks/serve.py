@@ -1,10 +1,11 @@
-"""The emulator in a process of its own, answering after a fixed latency.
+"""The emulator in a process of its own, with a fixed latency and a rate limit.
 
-Run as ``python -m benchmarks.serve SIZE LATENCY_MS``; the API tokens come in
-the environment. It prints one JSON line with the URLs and ids a collector
-needs, then answers ``stats`` lines on stdin with the requests served so far,
-and stops at ``quit`` or end of input. A process of its own keeps the demo
-organization out of the measured process and off its interpreter lock.
+Run as ``python -m benchmarks.serve SIZE LATENCY_MS RATE_LIMIT`` (0: none); the
+API tokens come in the environment. It prints one JSON line with the URLs and
+ids a collector needs, then answers ``stats`` lines on stdin with the requests
+served so far, and stops at ``quit`` or end of input. A process of its own
+keeps the demo organization out of the measured process and off its
+interpreter lock.
 """
 
 from __future__ import annotations
@@ -12,60 +13,55 @@ from __future__ import annotations
 import json
 import os
 import sys
-import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from reporter.demo import build_organization
 from reporter.emulator import Emulator
-from reporter.emulator.wire import Reply
+from reporter.emulator.cloudflare import PREFIX as CF_PREFIX
+from reporter.emulator.faults import EmulatorOptions
 
 SEED = 2026
+# Cloudflare counts requests over 5 minutes (cloudflare-api.md §4).
+RATE_WINDOW = 300.0
 # The names of the environment variables, not tokens.
 CLOUDFLARE_TOKEN_VAR = "BENCH_CLOUDFLARE_TOKEN"  # noqa: S105
 OKTA_TOKEN_VAR = "BENCH_OKTA_TOKEN"  # noqa: S105
 
 
-class SlowEmulator(Emulator):
-    """An Emulator whose every answer waits ``latency`` seconds first.
-
-    Each request is answered in its own server thread, so concurrent requests
-    wait concurrently, as they would on a real network.
-    """
-
-    def __init__(self, *args: Any, latency: float, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._latency = latency
-
-    def answer(self, method: str, target: str, authorization: str) -> Reply:
-        """Sleep for the latency, then answer as the plain emulator does."""
-        time.sleep(self._latency)
-        return super().answer(method, target, authorization)
-
-
 @dataclass(frozen=True)
 class Stats:
-    """Requests served so far and how many of them answered 429."""
+    """Requests served so far, those to Cloudflare, and those that answered 429."""
 
     requests: int
+    cloudflare: int
     throttled: int
 
 
 def stats_of(emulator: Emulator) -> Stats:
-    """The emulator's request count and 429 count."""
-    statuses = [status for _, _, status in emulator.requests]
-    return Stats(requests=len(statuses), throttled=statuses.count(429))
+    """The emulator's request counts."""
+    served = emulator.requests
+    return Stats(
+        requests=len(served),
+        cloudflare=sum(1 for _, target, _ in served if target.startswith(CF_PREFIX)),
+        throttled=sum(1 for _, _, status in served if status == 429),
+    )
 
 
 def main(argv: list[str]) -> int:
     """Serve one demo organization until told to quit."""
-    size, latency_ms = int(argv[0]), float(argv[1])
+    size, latency_ms, rate_limit = int(argv[0]), float(argv[1]), int(argv[2])
     org = build_organization(seed=SEED, size=size)
-    emulator = SlowEmulator(
+    options = EmulatorOptions(
+        latency=latency_ms / 1000,
+        rate_limit=rate_limit or None,
+        rate_window=RATE_WINDOW,
+    )
+    emulator = Emulator(
         org,
         cloudflare_token=os.environ[CLOUDFLARE_TOKEN_VAR],
         okta_token=os.environ[OKTA_TOKEN_VAR],
-        latency=latency_ms / 1000,
+        options=options,
     )
     with emulator:
         ready = {
@@ -82,7 +78,7 @@ def main(argv: list[str]) -> int:
             if line.strip() != "stats":
                 break
             stats = stats_of(emulator)
-            _say({"requests": stats.requests, "throttled": stats.throttled})
+            _say(asdict(stats))
     return 0
 
 

@@ -19,11 +19,11 @@ ROOT = Path(__file__).resolve().parent.parent
 class Server:
     """The emulator for one organization size, in its own process."""
 
-    def __init__(self, members: int, latency_ms: float) -> None:
+    def __init__(self, members: int, latency_ms: float, rate_limit: int) -> None:
         # Throwaway credentials that only this emulator accepts.
         self.cloudflare_token = secrets.token_hex(20)
         self.okta_token = secrets.token_hex(20)
-        self._args = [str(members), str(latency_ms)]
+        self._args = [str(members), str(latency_ms), str(rate_limit)]
         self._process: subprocess.Popen[str] | None = None
         self.ready: dict[str, Any] = {}
 
@@ -62,7 +62,9 @@ class Server:
         pipe.flush()
         answer = self._read()
         return Stats(
-            requests=int(answer["requests"]), throttled=int(answer["throttled"])
+            requests=int(answer["requests"]),
+            cloudflare=int(answer["cloudflare"]),
+            throttled=int(answer["throttled"]),
         )
 
     def _read(self) -> dict[str, Any]:
