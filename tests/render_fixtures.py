@@ -57,6 +57,14 @@ HOSTILE_NAMES = (
     RLO_NAME,
     LONG_NAME,
 )
+# The same names as every report shows them: control characters and bidi
+# overrides removed, everything else kept as text.
+SHOWN_HOSTILE_NAMES = (
+    *HOSTILE_NAMES[:8],
+    "Null Byte[31m",
+    "Eve gnp.exe Mallory",
+    LONG_NAME,
+)
 HOSTILE_NAME = '=HYPERLINK("http://x.invalid")<script>alert(1)</script>'
 BELL_NAME = "Bell\x07 Ringer"
 
@@ -477,14 +485,61 @@ def build_analysis() -> Analysis:
     )
 
 
-def build_large_analysis(extra_members: int) -> Analysis:
-    """The same analysis with ``extra_members`` plain members added."""
-    plain = tuple(
+def build_large_analysis(extra_members: int, *, at_risk_every: int = 0) -> Analysis:
+    """The same analysis with ``extra_members`` plain members added.
+
+    With ``at_risk_every`` = k, every k-th added member holds Administrator
+    through a virtual group alone, with its finding and blocker, as in a
+    large account half-way through the migration.
+    """
+    plain = [
         _member(f"{n:032x}", f"user{n}@example.com", f"User {n}")
         for n in range(1, extra_members + 1)
+    ]
+    risky = [
+        n
+        for n in range(1, extra_members + 1)
+        if at_risk_every and n % at_risk_every == 0
+    ]
+    for n in risky:
+        plain[n - 1] = replace(
+            plain[n - 1],
+            grants=(
+                _grant(
+                    f"{n:032x}",
+                    "Administrator",
+                    ADMIN_PG_ID,
+                    Source.VIRTUAL_GROUP,
+                    ADMIN_VG,
+                ),
+            ),
+            virtual_groups=(ADMIN_VG,),
+            at_risk=("Administrator",),
+        )
+    findings = tuple(
+        Finding(
+            check_id="virtual-group-only-access",
+            severity=Severity.CRITICAL,
+            title="Access depends on a virtual group alone",
+            subject=f"user{n}@example.com",
+            detail="Would lose Administrator on the whole account.",
+            finding_id=f"vg-only-{n:08x}",
+            member_ids=(f"{n:032x}",),
+        )
+        for n in risky
     )
     base = build_analysis()
-    return replace(base, members=base.members + plain)
+    verdict = replace(
+        base.verdict,
+        blockers=base.verdict.blockers
+        + tuple(f"user{n}@example.com would lose Administrator." for n in risky),
+    )
+    return replace(
+        base,
+        members=base.members + tuple(plain),
+        findings=base.findings + findings,
+        verdict=verdict,
+    )
 
 
 def hostile_member_id(index: int) -> str:

@@ -10,17 +10,26 @@ from pypdf import PdfReader
 from render_fixtures import (
     ACCOUNT_ID,
     DAVID,
+    EVIDENCE,
     LAYLA,
     LI,
     MEMBERS_AT_RISK,
+    SHOWN_HOSTILE_NAMES,
     SNAPSHOT_SHA256,
     build_analysis,
+    build_hostile_analysis,
     build_large_analysis,
 )
 
 from reporter.analyze.model import MemberAccess
 from reporter.render.context import build_report
-from reporter.render.pdf import FULL_TABLE_LIMIT, members_to_list, render_pdf
+from reporter.render.pdf import (
+    FULL_TABLE_LIMIT,
+    LIMITS,
+    Limits,
+    members_to_list,
+    render_pdf,
+)
 
 ACCESS_HEADER = "Member Permission group Scope Access Source"
 
@@ -79,6 +88,12 @@ def test_footer_counts_pages(pages: list[str]) -> None:
     footers = [re.search(r"Page (\d+) of (\d+)", page) for page in pages]
     assert [(int(m[1]), int(m[2])) if m else None for m in footers] == [
         (n, total) for n in range(1, total + 1)
+    ]
+
+
+def _texts(pdf: bytes) -> list[str]:
+    return [
+        " ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(pdf)).pages
     ]
 
 
@@ -147,7 +162,125 @@ def test_access_table_header_repeats_on_every_page() -> None:
     reader = PdfReader(io.BytesIO(render_pdf(report)))
     texts = [" ".join(page.extract_text().split()) for page in reader.pages]
 
-    start = next(i for i, t in enumerate(texts) if "Member access" in t)
-    continued = texts[start + 1 :]
+    start = next(
+        i for i, t in enumerate(texts) if f"Member access {ACCESS_HEADER}" in t
+    )
+    rows = re.compile(r"user\d+@example\.com User \d+ No grants")
+    continued = [t for t in texts[start + 1 :] if rows.search(t)]
     assert len(continued) >= 2
     assert [t.startswith(ACCESS_HEADER) for t in continued] == [True] * len(continued)
+
+
+def test_metadata_names_author_subject_and_keywords(pdf: bytes) -> None:
+    """Author, subject and keywords identify the tool, account and snapshot."""
+    metadata = PdfReader(io.BytesIO(pdf)).metadata
+
+    assert metadata is not None
+    assert metadata.author == "cf-scim-audit 0.1.0"
+    assert metadata.subject is not None and SNAPSHOT_SHA256 in metadata.subject
+    assert ACCOUNT_ID in str(metadata.get("/Keywords"))
+
+
+def test_contents_page_numbers_point_at_their_sections(pages: list[str]) -> None:
+    """Each contents line ends with the page its section starts on."""
+    contents = pages[1].removeprefix("Contents ").split(" cf-scim-audit")[0]
+    entries = re.findall(r"([A-Z][A-Za-z:, -]+?) \.*\s*(\d+)", contents)
+
+    assert [name for name, _ in entries][:3] == [
+        "Executive summary",
+        "Could not assess",
+        "The six migration steps",
+    ]
+    assert len(entries) == 9
+    for name, page in entries:
+        assert name in pages[int(page) - 1], (name, page)
+
+
+def test_bookmarks_follow_the_sections(pdf: bytes) -> None:
+    """The PDF outline has the cover and every section, with parts nested."""
+    outline = PdfReader(io.BytesIO(pdf)).outline
+    top = [item.title for item in outline if not isinstance(item, list)]
+    nested = [item for item in outline if isinstance(item, list)]
+
+    assert top == [
+        "Cover",
+        "Contents",
+        "Executive summary",
+        "Could not assess (1)",
+        "The six migration steps",
+        "Findings by check (6)",
+        "Members at risk (2)",
+        "Member access",
+        "Virtual groups and user groups",
+        "Appendix: collection evidence",
+        "Sign-off",
+    ]
+    assert "Access depends on a virtual group alone (2)" in [
+        i.title for group in nested for i in group
+    ]
+
+
+def test_findings_are_grouped_by_check_with_members(pages: list[str]) -> None:
+    """Each check is a heading with its count and the members it affects."""
+    text = " ".join(pages)
+
+    assert "Access depends on a virtual group alone (2)" in text
+    assert "virtual-group-only-access · severity critical · affects 2 members" in text
+    assert "Virtual group names another account (1)" in text
+
+
+def test_evidence_appendix_lists_entries_hashes_and_failures(pages: list[str]) -> None:
+    """The appendix gives each entry's hash, the failed one's reason, the requests."""
+    appendix = " ".join(p for p in pages if "Appendix: collection evidence" in p)
+
+    assert "Collection started 2026-11-30 09:14:02 UTC" in appendix
+    assert "cloudflare/members.json ok 1 6" in appendix
+    assert "aa11aa11" in appendix
+    assert "HTTP 403 E0000006" in appendix
+    assert EVIDENCE.requests[1].path in appendix
+
+
+def test_sign_off_page_has_lines_to_sign(pages: list[str]) -> None:
+    """The last page is the sign-off: prepared by and reviewed by, blank to fill."""
+    last = pages[-1]
+
+    assert last.startswith("Sign-off")
+    assert re.search(
+        r"Prepared by Name Role Signature Date Reviewed by Name Role Signature Date",
+        last,
+    )
+    assert SNAPSHOT_SHA256 in last
+
+
+def test_hostile_names_are_printed_as_text() -> None:
+    """Markup, formula prefixes, RTL overrides and 500 characters print as text."""
+    text = " ".join(_texts(render_pdf(build_report(build_hostile_analysis()))))
+
+    missing = [n for n in SHOWN_HOSTILE_NAMES if " ".join(n.split()) not in text]
+    assert missing == []
+    assert "exe.png" not in text
+
+
+def test_long_lists_stop_at_their_limit() -> None:
+    """Past a limit, a list prints that many rows and says where the rest are."""
+    report = build_report(build_large_analysis(600, at_risk_every=2))
+    limits = Limits(members=10, blockers=5, findings_per_check=7, at_risk=8)
+
+    text = " ".join(_texts(render_pdf(report, limits)))
+
+    assert "Showing 5 of 302; every member at risk is listed" in text
+    assert "Showing 7 of 302; the workbook's Findings sheet" in text
+    assert "Showing 8 of 302; the workbook's Members sheet" in text
+    assert (
+        "this table lists the 10 with findings or at risk (the first 10 of 303)" in text
+    )
+
+
+def test_twenty_thousand_members_stay_readable() -> None:
+    """20,000 members, a third at risk, print in fewer than 40 pages."""
+    report = build_report(build_large_analysis(20_000, at_risk_every=3))
+
+    texts = _texts(render_pdf(report))
+
+    assert len(texts) < 40
+    assert f"Showing {LIMITS.at_risk} of 6668" in " ".join(texts)

@@ -17,6 +17,24 @@ BAR_HEIGHT = 14
 SEGMENT_WIDTH = 66
 SEGMENT_GAP = 4
 STRIP_HEIGHT = 46
+# Fill colours by CSS class, written as SVG presentation attributes: the PDF
+# printer draws them without the page's stylesheet and the HTML CSP allows them.
+PALETTE = {
+    "severity-critical": "#7f1d1d",
+    "severity-high": "#b3261e",
+    "severity-medium": "#d08a1c",
+    "severity-low": "#4f7cac",
+    "severity-info": "#9aa5b1",
+    "source-virtual-group": "#b3261e",
+    "source-user-group": "#1e6b34",
+    "source-direct-policy": "#4f7cac",
+    "source-legacy-role": "#d08a1c",
+    "done": "#1e6b34",
+    "in-progress": "#d08a1c",
+    "not-started": "#8796a5",
+    "could-not-assess": "#b3261e",
+}
+DEFAULT_FILL = "#8796a5"
 
 
 @dataclass(frozen=True)
@@ -26,6 +44,7 @@ class Bar:
     label: str
     value: int
     css_class: str
+    fill: str
     y: int  # top of the bar
     text_y: int  # baseline of its label and value
     length: float  # in chart units; zero for a zero value
@@ -51,6 +70,7 @@ class Segment:
     number: int
     status: str
     css_class: str
+    fill: str
     x: int
     center: int
 
@@ -90,6 +110,7 @@ def _bar(index: int, label: str, value: int, css_class: str, largest: int) -> Ba
         label=label,
         value=value,
         css_class=css_class,
+        fill=PALETTE.get(css_class, DEFAULT_FILL),
         y=top,
         text_y=top + BAR_HEIGHT - 3,
         length=length,
@@ -105,6 +126,7 @@ def step_strip(steps: Sequence[tuple[int, str, str]]) -> StepStrip:
             number=number,
             status=status,
             css_class=css_class,
+            fill=PALETTE.get(css_class, DEFAULT_FILL),
             x=index * pitch,
             center=index * pitch + SEGMENT_WIDTH // 2,
         )

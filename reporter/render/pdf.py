@@ -1,6 +1,12 @@
-"""The PDF report for auditors, printed by WeasyPrint from its own template."""
+"""The PDF report for auditors, printed by WeasyPrint from its own template.
+
+A large account would print thousands of pages, so long lists stop at a
+limit and say where the rest is: the workbook always lists everything.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from weasyprint import CSS, HTML, URLFetcher
 
@@ -14,12 +20,33 @@ STYLE = "report_pdf.css"
 FULL_TABLE_LIMIT = 500
 
 
-def render_pdf(report: Report) -> bytes:
+@dataclass(frozen=True)
+class Limits:
+    """How many rows each long list of the PDF prints before pointing elsewhere."""
+
+    members: int = 200  # members in the access table, when only notable ones
+    blockers: int = 25
+    findings_per_check: int = 25
+    at_risk: int = 200
+    requests: int = 200  # above this, only the requests without a 2xx answer
+    group_members: int = 10
+
+
+LIMITS = Limits()
+
+
+def render_pdf(report: Report, limits: Limits = LIMITS) -> bytes:
     """Print the report to PDF bytes; the same report gives the same text."""
+    notable = members_to_list(report)
     html = (
         environment()
         .get_template(TEMPLATE)
-        .render(report=report, members=members_to_list(report))
+        .render(
+            report=report,
+            members=notable[: limits.members] if notable != report.members else notable,
+            notable=len(notable),
+            limits=limits,
+        )
     )
     # Nothing in the report is a resource to load: refuse every URL so that
     # no value in the data can make the printer reach out.

@@ -14,7 +14,13 @@ logger = logging.getLogger(__name__)
 # controls: HTML calls them parse errors, fonts have no glyph for them (a
 # missing glyph makes WeasyPrint switch to a CMap that text extraction
 # misreads) and Excel refuses the C0 ones.
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+C0_C1_CONTROLS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+# Bidirectional embeddings, overrides and isolates (UAX #9, section 2): a
+# name holding U+202E would show "gnp.exe" as "exe.png". Names in Arabic or
+# Hebrew need none of them; the reports isolate each name instead.
+BIDI_CONTROLS = "\u202a-\u202e\u2066-\u2069"
+BIDI_CHARACTERS = re.compile(f"[{BIDI_CONTROLS}]")
+CONTROL_CHARACTERS = re.compile(f"[{C0_C1_CONTROLS}{BIDI_CONTROLS}]")
 
 
 def clean_text(value: str, reported: set[str] | None = None) -> str:

@@ -24,6 +24,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
 from reporter.render.context import EndpointRow, MemberRow, Report
+from reporter.render.text import BIDI_CONTROLS
 from reporter.snapshot.model import RequestRecord
 
 logger = logging.getLogger(__name__)
@@ -37,6 +38,8 @@ SHEET_TITLE_LIMIT = 31
 # Characters Excel refuses in a sheet name.
 BAD_TITLE_CHARACTERS = re.compile(r"[\[\]:*?/\\]")
 DATE_FORMAT = "yyyy-mm-dd hh:mm:ss"
+# What Excel cannot hold, plus the bidi overrides that would disguise a name.
+UNSAFE_CHARACTERS = re.compile(f"{ILLEGAL_CHARACTERS_RE.pattern}|[{BIDI_CONTROLS}]")
 MEMBERS_SHEET = "Members"
 LINK_FONT = Font(color="0563C1", underline="single")
 
@@ -554,15 +557,15 @@ def _format(cell: Cell) -> None:
 
 
 def _excel_safe(value: CellValue, sheet: str, record: str) -> CellValue:
-    if not isinstance(value, str) or not ILLEGAL_CHARACTERS_RE.search(value):
+    if not isinstance(value, str) or not UNSAFE_CHARACTERS.search(value):
         return value
     logger.warning(
-        "removed control characters Excel cannot hold from %s (sheet %s): %r",
+        "removed control or bidi override characters from %s (sheet %s): %r",
         record,
         sheet,
         value,
     )
-    return ILLEGAL_CHARACTERS_RE.sub("", value)
+    return UNSAFE_CHARACTERS.sub("", value)
 
 
 def _keep_text(cell: Cell) -> None:
