@@ -33,6 +33,7 @@ from reporter.audit import (
     Judging,
     RunOutcome,
     parse_formats,
+    report_analysis,
     run_diff,
     run_report,
     run_staged_demo,
@@ -51,6 +52,8 @@ from reporter.pipeline import (
     token_accounts,
     utc_now,
 )
+from reporter.render.redact import REDACTION_KEY, write_key
+from reporter.render.redact import redact as redact_analysis
 from reporter.snapshot import read_snapshot
 from reporter.snapshot.summary import summary_lines
 from reporter.suppress import load_suppressions
@@ -305,6 +308,13 @@ def report(
     suppressions: Suppressions = None,
     fail_on: FailOn = Severity.HIGH,
     strict: Strict = False,
+    redact: Annotated[
+        bool,
+        typer.Option(
+            help="Replace names and emails with pseudonyms; the key goes to "
+            f"{REDACTION_KEY} in --out, readable by you only."
+        ),
+    ] = False,
     verbose: Verbose = False,
 ) -> None:
     """Analyse a snapshot offline and write the readiness reports.
@@ -315,9 +325,21 @@ def report(
 
     def action() -> RunOutcome:
         judging = _judging(suppressions, fail_on, strict)
+        if redact:
+            return _redacted_report(snapshot, parse_formats(format), out, judging)
         return run_report(snapshot, parse_formats(format), out, judging)
 
     _finish(_run(action))
+
+
+def _redacted_report(
+    snapshot: Path, formats: list[str], out: Path, judging: Judging
+) -> RunOutcome:
+    """Report from the redacted analysis, so every format holds the same pseudonyms."""
+    redaction = redact_analysis(analyze(read_snapshot(snapshot)))
+    outcome = report_analysis(redaction.analysis, formats, out, judging)
+    key = write_key(redaction.pseudonyms, out / REDACTION_KEY)
+    return replace(outcome, paths=[*outcome.paths, key])
 
 
 def _judging(suppressions: Path | None, fail_on: Severity, strict: bool) -> Judging:
