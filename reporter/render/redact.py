@@ -25,7 +25,8 @@ from reporter.render import write_outputs
 REDACTION_KEY = "redaction-key.json"  # the key's file name in the output folder
 PSEUDONYM_DOMAIN = "redacted.invalid"  # RFC 2606: can never be a real address
 # An address in plain text or URL-encoded in a request path (%40 for @).
-EMAIL = re.compile(r"(?<![\w.+'-])[\w.+'-]+(?:@|%40)[\w-]+(?:\.[\w-]+)+", re.UNICODE)
+# The local part starts with a letter or digit, so quotes around it stay.
+EMAIL = re.compile(r"(?<![\w.+-])\w[\w.+'-]*(?:@|%40)[\w-]+(?:\.[\w-]+)+")
 T = TypeVar("T")
 
 
