@@ -18,6 +18,7 @@ from pathlib import Path
 from reporter.audit import Judging, run_diff, run_staged_demo
 from reporter.gate import Gate
 from reporter.pipeline import run_demo
+from reporter.render.preview import write_previews
 
 SAMPLE_SEED = 2026
 SAMPLE_SIZE = 60
@@ -49,7 +50,9 @@ def regenerate(out_dir: Path) -> list[Path]:
         )
         shutil.copy(collected, post)  # keeps the owner-only mode
     diff = run_diff(snapshot, post, DIFF_FORMATS, out_dir, SAMPLE_JUDGING)
-    return [snapshot, *reports, post, *diff.paths]
+    # The README's pictures; not compared by tests/test_samples.py.
+    pictures = write_previews(out_dir)
+    return [snapshot, *reports, post, *diff.paths, *pictures]
 
 
 def main(argv: list[str]) -> int:

@@ -1,12 +1,13 @@
 #!/bin/sh
 # Installs the Debian packages the tests need, when they are missing:
 # Pango for WeasyPrint, fonts for every script the reports show, Chromium for
-# the browser tests. Needs root (as on CI) or passwordless sudo.
+# the browser tests, poppler-utils (pdftoppm) for the README's picture of the
+# PDF. Needs root (as on CI) or passwordless sudo.
 set -eu
 
 need=""
 for pkg in libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fonts-noto-core \
-    fonts-noto-cjk chromium; do
+    fonts-noto-cjk chromium poppler-utils; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" \
     || need="$need $pkg"
 done

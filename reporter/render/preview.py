@@ -56,7 +56,7 @@ def pdf_first_page(pdf: Path, png: Path) -> Path:
 
 
 def write_previews(out_dir: Path, basename: str = "readiness") -> list[Path]:
-    """Draw ``<basename>.png`` (HTML) and ``<basename>-page1.png`` (PDF) in ``out_dir``."""
+    """Draw ``<basename>.png`` (HTML) and ``<basename>-page1.png`` (PDF's cover)."""
     missing = [
         tool
         for tool, found in (
