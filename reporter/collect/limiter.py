@@ -113,7 +113,8 @@ class RateLimiter:
             self._sleep(wait)
 
     def _wait_at(self, now: float) -> float:
-        while self._starts and self._starts[0] <= now - self._window:
+        # The same sum as the wait below, so float rounding cannot let one through.
+        while self._starts and self._starts[0] + self._window <= now:
             self._starts.popleft()
         earliest = max(self._paused_until, self._next_start)
         if len(self._starts) >= self.limit.requests:

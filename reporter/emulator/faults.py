@@ -89,7 +89,7 @@ class RateCounter:
         """Count one request: (admitted, remaining, seconds until room again)."""
         with self._lock:
             now = self._clock()
-            while self._arrivals and self._arrivals[0] <= now - self.window:
+            while self._arrivals and self._arrivals[0] + self.window <= now:
                 self._arrivals.popleft()
             if len(self._arrivals) >= self.limit:
                 self.refused += 1
