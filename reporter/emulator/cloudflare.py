@@ -267,7 +267,11 @@ class CloudflareApi:
         return v4_error(403, 9109, "Unauthorized to access requested resource")
 
     def _audit(self, request: Request, params: Params) -> Reply:
-        """Audit Logs v2 (§3): since and before required, cursor paging."""
+        """Audit Logs v2 (§3): since and before required, cursor paging.
+
+        ISO timestamps compare as text: ``before`` is exclusive, and a bare
+        date stands for the start of that day.
+        """
         refused = self._in_account(params, scim=False)
         if refused is not None:
             return refused
@@ -278,7 +282,7 @@ class CloudflareApi:
         entries = [
             e
             for e in self.audit_logs
-            if query["since"] <= _audit_time(e) < _upper(query["before"])
+            if query["since"] <= _audit_time(e) < query["before"]
         ]
         entries.sort(key=_audit_time, reverse=query.get("direction", "desc") != "asc")
         return Reply(200, cursor_page(entries, query))
@@ -418,8 +422,3 @@ def _scim_filtered(items: list[Json], query: Query, attribute: str) -> list[Json
 def _audit_time(entry: Json) -> str:
     action = entry.get("action")
     return str(action.get("time", "")) if isinstance(action, dict) else ""
-
-
-def _upper(before: str) -> str:
-    """A bare date as upper bound covers that day's timestamps too."""
-    return before + "T" if len(before) == 10 else before
