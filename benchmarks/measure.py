@@ -10,14 +10,16 @@ the baselines. The figures go to stdout as one JSON object.
 from __future__ import annotations
 
 import json
+import math
 import os
 import resource
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+
+import cloudflare
 
 from benchmarks import baselines, browser
 from benchmarks.pdf import measure_pdf
@@ -34,7 +36,11 @@ MB = 1_000_000
 
 @dataclass(frozen=True)
 class Settings:
-    """One run: its size, the emulator's latency and rate limit, the PDF's limits."""
+    """One run: its size, the emulator's latency and rate limit, the PDF's limits.
+
+    ``reuse_snapshot`` names an earlier run's snapshot to analyse instead of
+    collecting (and timing the SDK) again; empty to collect.
+    """
 
     members: int
     latency_ms: float
@@ -42,25 +48,20 @@ class Settings:
     pdf: bool  # whether this run prints the PDF
     pdf_timeout: float
     pdf_memory_gib: float
+    work_dir: str
+    reuse_snapshot: str = ""
 
 
-def measure(settings: Settings, work_dir: Path) -> Figures:
+def measure(settings: Settings) -> Figures:
     """Every figure of one run."""
-    with Server(settings.members, settings.latency_ms, settings.rate_limit) as server:
-        figures: Figures = {
-            "members": server.ready["members"],
-            "user_groups": server.ready["user_groups"],
-        }
+    work_dir = Path(settings.work_dir)
+    if settings.reuse_snapshot:
+        snapshot_path = Path(settings.reuse_snapshot)
+        figures, report = _analyse_and_render(snapshot_path, work_dir)
+    else:
         snapshot_path = work_dir / "snapshot.zip"
-        figures |= _collect(server, snapshot_path, settings.latency_ms)
-        rendered, report = _analyse_and_render(snapshot_path, work_dir)
-        # Peak memory of the pipeline, before any baseline adds its own.
-        figures["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        figures |= rendered
-        figures["pandas_s"] = baselines.to_excel_seconds(report)
-    # A fresh emulator: the collection must not have used up the SDK's rate limit.
-    with Server(settings.members, settings.latency_ms, settings.rate_limit) as server:
-        figures |= _sdk_baseline(server)
+        figures, report = _collect_and_report(settings, snapshot_path)
+    figures["pandas_s"] = baselines.to_excel_seconds(report)
     figures["json_s"] = baselines.json_parse_seconds(snapshot_path)
     figures["open_s"] = browser.open_seconds(work_dir / "readiness.html")
     if settings.pdf:
@@ -72,6 +73,25 @@ def measure(settings: Settings, work_dir: Path) -> Figures:
             pythonpath=os.environ.get("PYTHONPATH", ""),
         )
     return figures
+
+
+def _collect_and_report(
+    settings: Settings, snapshot_path: Path
+) -> tuple[Figures, Report]:
+    """Collect, analyse and render, then time the SDK on a fresh emulator."""
+    with Server(settings.members, settings.latency_ms, settings.rate_limit) as server:
+        figures: Figures = {
+            "members": server.ready["members"],
+            "user_groups": server.ready["user_groups"],
+        }
+        figures |= _collect(server, snapshot_path, settings.latency_ms)
+        rendered, report = _analyse_and_render(snapshot_path, snapshot_path.parent)
+        # Peak memory of the whole pipeline, before any baseline adds its own.
+        figures["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # A fresh emulator: the collection must not have used up the SDK's rate limit.
+    with Server(settings.members, settings.latency_ms, settings.rate_limit) as server:
+        figures |= _sdk_baseline(server)
+    return figures | rendered, report
 
 
 def _collect(server: Server, snapshot_path: Path, latency_ms: float) -> Figures:
@@ -97,6 +117,9 @@ def _collect(server: Server, snapshot_path: Path, latency_ms: float) -> Figures:
         "cf_requests": after.cloudflare - before.cloudflare,
         "throttled": after.throttled - before.throttled,
         "concurrency": config.concurrency,
+        "rate_bound": float(
+            _rate_bound(after.cloudflare - before.cloudflare, config) > 0
+        ),
         "floor_s": floor_seconds(
             after.requests - before.requests,
             after.cloudflare - before.cloudflare,
@@ -117,9 +140,13 @@ def floor_seconds(
     every full limit's worth of requests before it.
     """
     by_latency = requests * latency_ms / 1000 / config.concurrency
+    return max(by_latency, _rate_bound(cloudflare, config))
+
+
+def _rate_bound(cloudflare: int, config: CollectConfig) -> float:
+    """When the last of ``cloudflare`` requests may start under the rate limit."""
     limit = config.rate_limit
-    by_rate = (max(cloudflare - 1, 0) // limit.requests) * limit.window
-    return max(by_latency, by_rate)
+    return (max(cloudflare - 1, 0) // limit.requests) * limit.window
 
 
 def _collection_seconds(snapshot: Snapshot) -> float:
@@ -152,11 +179,15 @@ def _analyse_and_render(snapshot_path: Path, work_dir: Path) -> tuple[Figures, R
 
 def _sdk_baseline(server: Server) -> Figures:
     before = server.stats()
-    seconds, _ = baselines.sdk_collect(
-        server.ready["cloudflare_url"],
-        server.cloudflare_token,
-        server.ready["account_id"],
-    )
+    try:
+        seconds, _ = baselines.sdk_collect(
+            server.ready["cloudflare_url"],
+            server.cloudflare_token,
+            server.ready["account_id"],
+        )
+    except cloudflare.RateLimitError:
+        # Its retries gave up inside the rate-limit window: no time to compare.
+        seconds = math.nan
     after = server.stats()
     return {
         "sdk_s": seconds,
@@ -167,9 +198,7 @@ def _sdk_baseline(server: Server) -> Figures:
 
 def main(argv: list[str]) -> int:
     """Measure one run; print its figures as JSON on stdout."""
-    settings = Settings(**json.loads(argv[0]))
-    with tempfile.TemporaryDirectory(prefix="cf-scim-bench-") as work_dir:
-        figures = measure(settings, Path(work_dir))
+    figures = measure(Settings(**json.loads(argv[0])))
     sys.stdout.write(json.dumps(figures) + "\n")
     return 0
 

@@ -88,7 +88,7 @@ RULES: Mapping[str, Callable[[float, float], bool]] = {
 
 
 def _cell(value: float, decimals: int) -> str:
-    return "stopped" if math.isnan(value) else f"{value:,.{decimals}f}"
+    return "n/a" if math.isnan(value) else f"{value:,.{decimals}f}"
 
 
 @dataclass(frozen=True)
