@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -41,11 +42,13 @@ def collect_to_file(
     clock: Callable[[], datetime] = utc_now,
     progress: Progress | None = None,
     resume: bool = False,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> Snapshot:
     """Collect from Cloudflare (and Okta when configured) into the snapshot ``out``.
 
     Finished entries are kept beside ``out`` until the snapshot is written, so
     an interrupted run leaves no snapshot and ``resume`` skips what was done.
+    ``sleep`` waits between retries (tests inject one that does not wait).
     """
     state = PartialState.beside(out, _state_key(config), resume=resume)
     okta = None
@@ -54,7 +57,13 @@ def collect_to_file(
             okta = okta_client(config.okta_url, tokens.okta)
         try:
             snapshot = collect_snapshot(
-                config, cloudflare, okta, clock=clock, progress=progress, state=state
+                config,
+                cloudflare,
+                okta,
+                clock=clock,
+                progress=progress,
+                state=state,
+                sleep=sleep,
             )
         finally:
             if okta is not None:

@@ -116,7 +116,8 @@ class PartialState:
         shutil.rmtree(self.directory, ignore_errors=True)
 
     def _path(self, entry: str) -> Path:
-        return self.directory / (entry.replace("/", "__") + ".json")
+        # Entry names are layout paths such as "cloudflare/members.json".
+        return self.directory / entry.replace("/", "__")
 
 
 def _dump(value: Any) -> bytes:

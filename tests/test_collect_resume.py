@@ -1,0 +1,154 @@
+"""Interrupted collections: no snapshot, finished entries kept, --resume reuses them."""
+
+from __future__ import annotations
+
+import secrets
+import stat
+from pathlib import Path
+
+import pytest
+
+from reporter.collect import CollectConfig
+from reporter.demo import build_organization
+from reporter.demo.org import Organization
+from reporter.emulator import Emulator
+from reporter.emulator.faults import EmulatorOptions, Fault
+from reporter.errors import CollectError, ConfigError
+from reporter.pipeline import Tokens, collect_to_file
+from reporter.snapshot import layout, read_snapshot
+
+TOKEN = secrets.token_hex(16)
+TOKENS = Tokens(cloudflare=TOKEN)
+# Four HTML 502s: every attempt of the SCIM group list fails, once.
+SCIM_DOWN = Fault("5xx_html", "/scim/v2/Groups", times=4)
+
+
+@pytest.fixture(scope="module")
+def org() -> Organization:
+    return build_organization()
+
+
+def config(org: Organization, emulator: Emulator) -> CollectConfig:
+    return CollectConfig(
+        account_id=org.cloudflare.account["id"], cloudflare_url=emulator.cloudflare_url
+    )
+
+
+def partial_dir(out: Path) -> Path:
+    return out.parent / f".{out.name}.partial"
+
+
+def serve(org: Organization, *faults: Fault) -> Emulator:
+    options = EmulatorOptions(faults=faults)
+    return Emulator(org, cloudflare_token=TOKEN, okta_token=TOKEN, options=options)
+
+
+def no_wait(seconds: float) -> None:
+    """Retries run on a virtual clock: the tests never wait."""
+
+
+def fail_once(org: Organization, emulator: Emulator, out: Path) -> None:
+    with pytest.raises(CollectError, match="HTTP 502 with text/html"):
+        collect_to_file(config(org, emulator), TOKENS, out, sleep=no_wait)
+
+
+def test_a_failed_collection_leaves_no_snapshot_but_its_finished_entries(
+    org: Organization, tmp_path: Path
+) -> None:
+    """After a crash the snapshot is absent; finished entries wait, owner-only."""
+    out = tmp_path / "snapshot.zip"
+    with serve(org, SCIM_DOWN) as emulator:
+        fail_once(org, emulator, out)
+
+    kept = sorted(p.name for p in partial_dir(out).iterdir())
+    assert not out.exists()
+    assert "cloudflare__members.json" in kept
+    assert stat.S_IMODE(partial_dir(out).stat().st_mode) == 0o700
+    assert all(
+        stat.S_IMODE(p.stat().st_mode) == 0o600 for p in partial_dir(out).iterdir()
+    )
+
+
+def test_resume_fetches_only_what_was_not_finished(
+    org: Organization, tmp_path: Path
+) -> None:
+    """--resume sends no members request again and ends with the whole snapshot."""
+    out = tmp_path / "snapshot.zip"
+    with serve(org, SCIM_DOWN) as emulator:
+        fail_once(org, emulator, out)
+        before = emulator.request_count
+        snapshot = collect_to_file(
+            config(org, emulator), TOKENS, out, resume=True, sleep=no_wait
+        )
+        again = [path for _, path, _ in emulator.requests[before:]]
+
+    read_back = read_snapshot(out)
+    members = f"/accounts/{org.cloudflare.account['id']}/members?"
+    assert not any(members in path for path in again)
+    assert any("/scim/v2/Groups?" in path for path in again)
+    assert read_back.entries == snapshot.entries
+    assert sorted(read_back.entries) == sorted(layout.CLOUDFLARE_ENTRIES)
+    assert layout.CF_MEMBERS in read_back.manifest.settings["resumed_entries"]
+    assert not partial_dir(out).exists()
+
+
+def test_resumed_manifest_lists_the_earlier_runs_requests(
+    org: Organization, tmp_path: Path
+) -> None:
+    """The members requests of the first run stay in the resumed manifest."""
+    out = tmp_path / "snapshot.zip"
+    with serve(org, SCIM_DOWN) as emulator:
+        fail_once(org, emulator, out)
+        collect_to_file(config(org, emulator), TOKENS, out, resume=True)
+
+    members = [
+        r for r in read_snapshot(out).manifest.requests if r.entry == layout.CF_MEMBERS
+    ]
+    assert [r.page for r in members] == [1, 2]  # 60 members, 50 a page
+
+
+def test_without_resume_the_partial_state_is_discarded(
+    org: Organization, tmp_path: Path
+) -> None:
+    """A new run without --resume fetches everything again."""
+    out = tmp_path / "snapshot.zip"
+    with serve(org, SCIM_DOWN) as emulator:
+        fail_once(org, emulator, out)
+        before = emulator.request_count
+        collect_to_file(config(org, emulator), TOKENS, out)
+        again = [path for _, path, _ in emulator.requests[before:]]
+
+    members = f"/accounts/{org.cloudflare.account['id']}/members?"
+    assert any(members in path for path in again)
+    assert "resumed_entries" not in read_snapshot(out).manifest.settings
+
+
+def test_resume_refuses_the_state_of_another_account(
+    org: Organization, tmp_path: Path
+) -> None:
+    """Partial state left by another account is not mixed in: a ConfigError."""
+    out = tmp_path / "snapshot.zip"
+    with serve(org, SCIM_DOWN) as emulator:
+        fail_once(org, emulator, out)
+        other = CollectConfig(
+            account_id="f" * 32, cloudflare_url=emulator.cloudflare_url
+        )
+        with pytest.raises(ConfigError, match="partial collection of other settings"):
+            collect_to_file(other, TOKENS, out, resume=True)
+
+
+def test_an_interrupt_keeps_the_finished_entries(
+    org: Organization, tmp_path: Path
+) -> None:
+    """Ctrl-C during the SCIM group details leaves no snapshot, members kept."""
+    out = tmp_path / "snapshot.zip"
+
+    def interrupt(entry: str, pages: int, known: int) -> None:
+        if entry == layout.CF_SCIM_GROUP_DETAILS:
+            raise KeyboardInterrupt
+
+    with serve(org) as emulator, pytest.raises(KeyboardInterrupt):
+        collect_to_file(config(org, emulator), TOKENS, out, progress=interrupt)
+
+    assert not out.exists()
+    assert (partial_dir(out) / "cloudflare__members.json").is_file()
