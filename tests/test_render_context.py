@@ -122,3 +122,42 @@ def test_step_status_becomes_a_css_class(report: Report) -> None:
         "in-progress",
         "not-started",
     ]
+
+
+def test_findings_are_grouped_by_check(report: Report) -> None:
+    """Each check gathers its findings and the members they concern, once each."""
+    checks = [
+        (c.check_id, len(c.findings), len(c.members)) for c in report.finding_checks
+    ]
+
+    assert checks == [
+        ("virtual-group-only-access", 2, 2),
+        ("foreign-virtual-group", 1, 0),
+        ("unmapped-legacy-role", 1, 1),
+        ("user-group-without-policy", 1, 0),
+        ("hostile-subject", 1, 1),
+    ]
+
+
+def test_a_catalogued_check_takes_its_title_and_fix_from_the_catalog() -> None:
+    """A check in the findings catalog is titled and explained by the catalog."""
+    analysis = build_analysis()
+    finding = replace(analysis.findings[0], check_id="member-at-risk", title="x")
+
+    (check,) = build_report(replace(analysis, findings=(finding,))).finding_checks
+
+    assert check.title == "Member would lose access when the virtual groups are removed"
+    assert check.remediation is not None and "user group" in check.remediation
+
+
+def test_evidence_pairs_each_entry_with_its_hash(report: Report) -> None:
+    """An entry collected has its SHA-256; a failed one has none and is listed."""
+    assert report.evidence is not None
+    hashes = [(e.entry, e.sha256) for e in report.evidence.endpoints]
+
+    assert hashes == [
+        ("cloudflare/members.json", "aa11" * 16),
+        ("okta/push_mappings.json", None),
+    ]
+    assert [e.entry for e in report.evidence.failed] == ["okta/push_mappings.json"]
+    assert [r.status for r in report.evidence.failed_requests] == [403]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from reporter.analyze.catalog import load_catalog
 from reporter.analyze.model import (
     SEVERITY_ORDER,
     Analysis,
@@ -115,10 +116,12 @@ class CheckGroup:
     """The findings of one check and every member they concern."""
 
     check_id: str
-    title: str
+    title: str  # the catalog's title, else the first finding's
     severity: str  # the most urgent severity among its findings
     findings: tuple[FindingRow, ...]
     members: tuple[MemberLink, ...]  # each member once, in finding order
+    rationale: str | None  # from the findings catalog, when the check is in it
+    remediation: str | None
 
 
 @dataclass(frozen=True)
@@ -375,12 +378,15 @@ def _check_group(rows: list[FindingRow]) -> CheckGroup:
     for row in rows:
         for link in row.members:
             members.setdefault(link.member_id, link)
+    described = load_catalog().get(rows[0].check_id)
     return CheckGroup(
         check_id=rows[0].check_id,
-        title=rows[0].title,
+        title=described.title if described else rows[0].title,
         severity=rows[0].severity,
         findings=tuple(rows),
         members=tuple(members.values()),
+        rationale=described.rationale if described else None,
+        remediation=described.remediation if described else None,
     )
 
 

@@ -24,7 +24,7 @@ TEMPLATE = "report.html.j2"
 STYLE = "report.css"
 SCRIPT = "report.js"
 # Blockers listed in the summary; the at-risk table lists every member.
-BLOCKER_LIMIT = 20
+BLOCKER_LIMIT = 10
 
 JsonValue = Any  # what json.dumps takes: nested dicts, lists, str, int, bool, None
 
