@@ -55,12 +55,14 @@ def pdf_first_page(pdf: Path, png: Path) -> Path:
     return png
 
 
-def write_previews(out_dir: Path, basename: str = "readiness") -> list[Path]:
+def write_previews(
+    out_dir: Path, basename: str = "readiness", *, chromium: Path = CHROMIUM
+) -> list[Path]:
     """Draw ``<basename>.png`` (HTML) and ``<basename>-page1.png`` (PDF's cover)."""
     missing = [
         tool
         for tool, found in (
-            ("chromium", CHROMIUM.exists()),
+            (str(chromium), chromium.exists()),
             ("pdftoppm", shutil.which("pdftoppm") is not None),
         )
         if not found
@@ -69,6 +71,8 @@ def write_previews(out_dir: Path, basename: str = "readiness") -> list[Path]:
         logger.warning("no report pictures drawn: %s not installed", ", ".join(missing))
         return []
     return [
-        screenshot_html(out_dir / f"{basename}.html", out_dir / f"{basename}.png"),
+        screenshot_html(
+            out_dir / f"{basename}.html", out_dir / f"{basename}.png", chromium=chromium
+        ),
         pdf_first_page(out_dir / f"{basename}.pdf", out_dir / f"{basename}-page1.png"),
     ]
