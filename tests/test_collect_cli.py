@@ -1,0 +1,208 @@
+"""The 'collect' and 'verify' commands end to end: faults become evidence."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+from reporter.collect.cloudflare import SCIM_HINT
+from reporter.demo import build_organization
+from reporter.demo.org import Organization
+from reporter.emulator import Emulator
+from reporter.emulator.faults import EmulatorOptions
+from reporter.snapshot import layout, read_snapshot
+
+TOKEN = "cf-cli-test-token-7d1e"
+OKTA_TOKEN = "okta-cli-test-token-2b9c"
+AUDIT = (
+    {"id": "a" * 32, "action": {"time": "2026-07-03T12:00:00Z", "type": "update"}},
+    {"id": "b" * 32, "action": {"time": "2026-06-01T12:00:00Z", "type": "update"}},
+)
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run the tool as a user would, with both tokens in the environment."""
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_TOKEN")}
+    env.update(CLOUDFLARE_API_TOKEN=TOKEN, OKTA_API_TOKEN=OKTA_TOKEN)
+    return subprocess.run(
+        [sys.executable, "-m", "reporter", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def org() -> Organization:
+    return build_organization()
+
+
+@pytest.fixture(scope="module")
+def no_scim(org: Organization) -> Iterator[Emulator]:
+    """The demo account for a token without the SCIM reads."""
+    with Emulator(
+        org,
+        cloudflare_token=TOKEN,
+        okta_token=OKTA_TOKEN,
+        forbidden=frozenset({"scim"}),
+    ) as emulator:
+        yield emulator
+
+
+def collect(
+    emulator: Emulator, org: Organization, out: Path, *more: str
+) -> subprocess.CompletedProcess[str]:
+    return cli(
+        "collect",
+        "--account",
+        org.cloudflare.account["id"],
+        "--cloudflare-url",
+        emulator.cloudflare_url,
+        "--out",
+        str(out),
+        "--quiet",
+        *more,
+    )
+
+
+def test_a_scim_403_is_recorded_and_reported_as_could_not_assess(
+    no_scim: Emulator, org: Organization, tmp_path: Path
+) -> None:
+    """Refused SCIM reads: collect succeeds, the report names reason and permission."""
+    out = tmp_path / "s.zip"
+    collected = collect(no_scim, org, out)
+    reported = cli("report", str(out), "--format", "html", "--out", str(tmp_path))
+
+    record = read_snapshot(out).manifest.endpoint(layout.CF_SCIM_USERS)
+    html = BeautifulSoup((tmp_path / "readiness.html").read_text(), "html.parser")
+    section = html.find(id="not-assessed")
+    assert collected.returncode == 0, collected.stderr
+    assert reported.returncode == 0, reported.stderr
+    assert record is not None and (record.status, record.http_status) == ("failed", 403)
+    assert section is not None and SCIM_HINT in section.get_text()
+    assert "HTTP 403" in section.get_text()
+
+
+def test_strict_turns_could_not_assess_into_exit_1(
+    no_scim: Emulator, org: Organization, tmp_path: Path
+) -> None:
+    """--strict with refused SCIM reads exits 1 with one error; the snapshot stays."""
+    out = tmp_path / "s.zip"
+
+    result = collect(no_scim, org, out, "--strict")
+
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error")]
+    assert result.returncode == 1
+    assert len(errors) == 1 and "could not be assessed" in errors[0]
+    assert out.is_file()
+
+
+def test_strict_passes_a_complete_collection(org: Organization, tmp_path: Path) -> None:
+    """Cloudflare and Okta both read in full: --strict exits 0."""
+    out = tmp_path / "s.zip"
+    with Emulator(org, cloudflare_token=TOKEN, okta_token=OKTA_TOKEN) as emulator:
+        result = collect(
+            emulator,
+            org,
+            out,
+            "--strict",
+            "--okta-url",
+            emulator.okta_url,
+            "--okta-v1-app",
+            org.okta.v1_app_id,
+            "--okta-v2-app",
+            org.okta.v2_app_id,
+        )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(out)
+
+
+def test_refused_members_stop_naming_account_settings_read(
+    org: Organization, tmp_path: Path
+) -> None:
+    """A 403 on members ends with one line naming the permission, and no snapshot."""
+    forbidden = frozenset({"members"})
+    with Emulator(
+        org, cloudflare_token=TOKEN, okta_token=OKTA_TOKEN, forbidden=forbidden
+    ) as emulator:
+        result = collect(emulator, org, tmp_path / "s.zip")
+
+    assert result.returncode == 1
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Account Settings Read" in result.stderr and "HTTP 403" in result.stderr
+    assert not (tmp_path / "s.zip").exists()
+
+
+def test_all_accounts_writes_one_snapshot_per_account(
+    org: Organization, tmp_path: Path
+) -> None:
+    """--all-accounts writes DIR/<account id>.zip for each listed account."""
+    account = org.cloudflare.account["id"]
+    with Emulator(org, cloudflare_token=TOKEN, okta_token=OKTA_TOKEN) as emulator:
+        result = cli(
+            "collect",
+            "--all-accounts",
+            "--cloudflare-url",
+            emulator.cloudflare_url,
+            "--out",
+            str(tmp_path / "audit"),
+            "--quiet",
+        )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [str(tmp_path / "audit" / f"{account}.zip")]
+    assert read_snapshot(tmp_path / "audit" / f"{account}.zip").manifest.account_id == (
+        account
+    )
+
+
+def test_account_and_all_accounts_together_is_a_usage_error(tmp_path: Path) -> None:
+    """Naming accounts and asking for all of them is refused with exit 2."""
+    result = cli("collect", "--account", "a" * 32, "--all-accounts", "--out", "x")
+
+    assert result.returncode == 2
+    assert "--account ID (repeatable) or --all-accounts" in result.stderr
+
+
+def test_audit_since_stores_the_windows_audit_logs(
+    org: Organization, tmp_path: Path
+) -> None:
+    """--audit-since keeps the Audit Logs v2 entries of the window as an entry."""
+    out = tmp_path / "s.zip"
+    options = EmulatorOptions(audit_logs=AUDIT)
+    with Emulator(
+        org, cloudflare_token=TOKEN, okta_token=OKTA_TOKEN, options=options
+    ) as emulator:
+        result = collect(
+            emulator,
+            org,
+            out,
+            "--audit-since",
+            "2026-07-01",
+            "--audit-before",
+            "2026-08-01",
+        )
+
+    snapshot = read_snapshot(out)
+    assert result.returncode == 0, result.stderr
+    assert [e["id"] for e in snapshot.entries[layout.CF_AUDIT_LOGS]] == ["a" * 32]
+    assert snapshot.manifest.settings["audit_window"] == "2026-07-01 to 2026-08-01"
+
+
+def test_a_malformed_audit_date_names_it(tmp_path: Path) -> None:
+    """--audit-since with no date is a usage error naming the value and the form."""
+    result = cli(
+        "collect", "--account", "a" * 32, "--out", "x", "--audit-since", "last week"
+    )
+
+    assert result.returncode == 2
+    assert "'last week' is not a date" in result.stderr

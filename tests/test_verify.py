@@ -1,0 +1,73 @@
+"""'cf-scim-audit verify': every hash re-checked, the manifest summarised."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from reporter.snapshot import layout, read_snapshot
+
+SAMPLE = Path(__file__).resolve().parents[1] / "sample_reports" / "snapshot.zip"
+
+
+def verify(path: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "reporter", "verify", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_a_sound_snapshot_prints_its_summary() -> None:
+    """A sound snapshot exits 0 and prints account, entries checked and requests."""
+    manifest = read_snapshot(SAMPLE).manifest
+
+    result = verify(SAMPLE)
+
+    lines = result.stdout.splitlines()
+    assert result.returncode == 0, result.stderr
+    assert f"verified: {len(manifest.files)} entries match their SHA-256" in lines
+    assert f"account: {manifest.account_id}" in lines
+    assert lines[-len(manifest.endpoints) :][1].startswith(
+        f"ok      {layout.CF_MEMBERS}"
+    )
+    assert any(
+        line.startswith(f"requests: {len(manifest.requests)} (") for line in lines
+    )
+
+
+def test_a_tampered_entry_fails_naming_it(tmp_path: Path) -> None:
+    """One changed entry: exit 1, one line naming the file and the entry."""
+    tampered = tmp_path / "tampered.zip"
+    with zipfile.ZipFile(SAMPLE) as source, zipfile.ZipFile(tampered, "w") as copy:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == layout.CF_MEMBERS:
+                data = data.replace(b"accepted", b"ACCEPTED", 1)
+            copy.writestr(info, data)
+
+    result = verify(tampered)
+
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert f"{tampered}: entry {layout.CF_MEMBERS} does not match" in result.stderr
+
+
+@pytest.mark.parametrize("content", [b"", b"not a zip"])
+def test_a_file_that_is_no_snapshot_fails_naming_it(
+    tmp_path: Path, content: bytes
+) -> None:
+    """An empty or foreign file is refused with exit 1 naming the path."""
+    bad = tmp_path / "bad.zip"
+    bad.write_bytes(content)
+
+    result = verify(bad)
+
+    assert result.returncode == 1
+    assert str(bad) in result.stderr
