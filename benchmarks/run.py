@@ -58,7 +58,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument(
-        "--pdf-timeout", type=float, default=300.0, help="seconds before the PDF stops"
+        "--pdf-timeout", type=float, default=180.0, help="seconds before the PDF stops"
     )
     parser.add_argument(
         "--pdf-memory-gib", type=float, default=6.0, help="the PDF process's memory cap"
@@ -129,17 +129,27 @@ def measure_size(size: str, args: argparse.Namespace, work_dir: Path) -> list[Fi
     return runs
 
 
-def measure_sizes(args: argparse.Namespace) -> dict[str, dict[str, float]]:
-    """The median figures of each size."""
-    rows = {}
+def measure_sizes(
+    args: argparse.Namespace,
+) -> tuple[dict[str, dict[str, float]], dict[str, str]]:
+    """The median figures of each size, and why each size that failed did."""
+    rows, failures = {}, {}
     for size in args.sizes:
         with tempfile.TemporaryDirectory(prefix=f"cf-scim-bench-{size}-") as work_dir:
-            rows[size] = results.medians(measure_size(size, args, Path(work_dir)))
-    return rows
+            try:
+                rows[size] = results.medians(measure_size(size, args, Path(work_dir)))
+            except RuntimeError as exc:
+                # One size failing must not throw away the sizes measured.
+                log.error("size %s failed: %s", size, exc)
+                failures[size] = str(exc).strip().splitlines()[-1]
+    return rows, failures
 
 
 def document(
-    rows: Mapping[str, Mapping[str, float]], args: argparse.Namespace, command: str
+    rows: Mapping[str, Mapping[str, float]],
+    failures: Mapping[str, str],
+    args: argparse.Namespace,
+    command: str,
 ) -> str:
     """The text of RESULTS.md."""
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -169,6 +179,7 @@ def document(
         *results.table(rows, results.SIZE_COLUMNS),
         "",
         *_stopped_pdfs(rows, args),
+        *(f"Size {size} failed: `{why}`\n" for size, why in failures.items()),
         "## Targets (issue 7)",
         "",
         *results.verdicts(rows),
@@ -232,16 +243,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Measure, print the tables, write RESULTS.md."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    rows = measure_sizes(args)
+    rows, failures = measure_sizes(args)
     command = "python benchmarks/run.py " + " ".join(
         sys.argv[1:] if argv is None else argv
     )
-    text = document(rows, args, command.strip())
+    text = document(rows, failures, args, command.strip())
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")
     print(text)  # the table on stdout is this script's output
     log.info("wrote %s", args.out)
-    return 0
+    return 1 if failures else 0
 
 
 if __name__ == "__main__":
