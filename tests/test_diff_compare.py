@@ -155,3 +155,20 @@ def test_different_accounts_are_refused() -> None:
 
     assert ACCOUNT_ID in str(caught.value) and "0" * 32 in str(caught.value)
     assert caught.value.exit_code == 2
+
+
+def test_losing_the_last_super_admin_is_a_new_critical() -> None:
+    """When AFTER leaves no Super Administrator the guard is a new critical."""
+    owners = "Cloudflare-Owners"
+    before = account(
+        [member(ALICE)],
+        groups={owners: (make_policy("Super Administrator - All Privileges"),)},
+        in_groups={owners: [ALICE]},
+    )
+    after = account([member(ALICE)], groups={owners: ()}, in_groups={owners: [ALICE]})
+
+    diff = diff_analyses(before, after)
+
+    new = [(f.check_id, f.severity) for f in diff.new_findings]
+    assert ("super-admin-none-after-removal", Severity.CRITICAL) in new
+    assert diff.members[0].verdict is MemberVerdict.LOST
