@@ -5,7 +5,44 @@
   // no data value is ever parsed as markup. One page is in the DOM at a time.
   var PAGE_SIZE = 50;
   var collator = new Intl.Collator("en", { numeric: true, sensitivity: "base" });
-  var data = JSON.parse(document.getElementById("report-data").textContent);
+  var raw = JSON.parse(document.getElementById("report-data").textContent);
+  var S = raw.strings;
+
+  // Rows arrive as arrays in the column orders of reporter/render/html.py,
+  // repeated strings as numbers into raw.strings; decode them once.
+  function str(i) {
+    return i === null ? null : S[i];
+  }
+
+  function strs(list) {
+    return list.map(str);
+  }
+
+  var data = {
+    members: raw.members.map(function (r) {
+      return { id: r[0], email: r[1], name: r[2], status: str(r[3]), tfa: r[4],
+        idp: str(r[5]), grants: r[6].map(strs), vg: strs(r[7]), ug: strs(r[8]),
+        lose: strs(r[9]), findings: r[10] };
+    }),
+    findings: raw.findings.map(function (r) {
+      return { id: r[0], check: str(r[1]), severity: str(r[2]), title: r[3],
+        subject: r[4], detail: r[5], members: r[6] };
+    }),
+    idp: raw.idp.map(function (r) {
+      return [str(r[0]), str(r[1]), r[2], str(r[3]), str(r[4]), str(r[5]), r[6]];
+    }),
+    requests: raw.requests.map(function (r) {
+      return [str(r[0]), str(r[1]), r[2], r[3], r[4], r[5]];
+    })
+  };
+  var memberById = {};
+  data.members.forEach(function (m) {
+    memberById[m.id] = m;
+  });
+  var findingById = {};
+  data.findings.forEach(function (f) {
+    findingById[f.id] = f;
+  });
 
   function el(tag, text, className) {
     var node = document.createElement(tag);
@@ -101,8 +138,9 @@
     var grants = cell(tr, m.grants.length ? grantsTable(m.grants) : "No grants.");
     if (m.findings.length) {
       var box = el("div", "Findings: ", "member-findings");
-      links(m.findings.map(function (f) {
-        return link(findingAnchor(f[0]), f[1] + " (" + f[2] + ")");
+      links(m.findings.map(function (id) {
+        var f = findingById[id];
+        return link(findingAnchor(id), f ? f.title + " (" + f.severity + ")" : id);
       }), "; ").forEach(function (part) {
         box.appendChild(typeof part === "string" ? document.createTextNode(part) : part);
       });
@@ -134,8 +172,8 @@
     cell(tr, lines([el("strong", f.title), el("code", f.check)]));
     cell(tr, f.subject, { auto: true });
     cell(tr, f.detail, { auto: true });
-    cell(tr, links(f.members.map(function (m) {
-      return link(memberAnchor(m[0]), m[1]);
+    cell(tr, links(f.members.map(function (id) {
+      return link(memberAnchor(id), memberById[id] ? memberById[id].email : id);
     }), ", "));
   }
 
@@ -203,7 +241,9 @@
       render: renderFinding,
       text: function (f) {
         return [f.id, f.check, f.severity, f.title, f.subject, f.detail,
-          f.members.map(function (m) { return m[1]; }).join(" ")].join(" ");
+          f.members.map(function (id) {
+            return memberById[id] ? memberById[id].email : id;
+          }).join(" ")].join(" ");
       },
       keys: {
         severity: function (f) { return SEVERITIES.indexOf(f.severity); },

@@ -22,7 +22,12 @@ from render_fixtures import (
 )
 
 from reporter.render.context import build_report
-from reporter.render.html import BLOCKER_LIMIT, render_html
+from reporter.render.html import (
+    BLOCKER_LIMIT,
+    FINDING_FIELDS,
+    MEMBER_FIELDS,
+    render_html,
+)
 
 
 @pytest.fixture(scope="module")
@@ -43,9 +48,16 @@ def _text(element: Tag | None) -> str:
 
 
 def _data(soup: BeautifulSoup) -> Any:
+    """The data block, rows decoded into dicts by the documented column orders."""
     block = soup.find("script", id="report-data")
     assert isinstance(block, Tag)
-    return json.loads(block.get_text())
+    raw = json.loads(block.get_text())
+    strings = raw["strings"]
+    members = [dict(zip(MEMBER_FIELDS, row, strict=True)) for row in raw["members"]]
+    for member in members:
+        member["lose"] = [strings[i] for i in member["lose"]]
+    findings = [dict(zip(FINDING_FIELDS, r, strict=True)) for r in raw["findings"]]
+    return {"members": members, "findings": findings, "strings": strings}
 
 
 @pytest.fixture(scope="module")
@@ -147,7 +159,7 @@ def test_static_links_resolve(soup: BeautifulSoup) -> None:
 def test_links_in_the_data_resolve(data: Any) -> None:
     """Every member a finding links to is a member of the data."""
     members = {m["id"] for m in data["members"]}
-    linked = {link[0] for f in data["findings"] for link in f["members"]}
+    linked = {member for f in data["findings"] for member in f["members"]}
 
     assert linked
     assert linked - members == set()
@@ -274,3 +286,11 @@ def test_print_stylesheet_hides_the_controls(soup: BeautifulSoup) -> None:
     printed = style.split("@media print", 1)[1]
 
     assert ".controls" in printed and ".pager" in printed
+
+
+def test_repeated_strings_are_stored_once(data: Any) -> None:
+    """A virtual group's name, held by two members, is in the string table once."""
+    admin_vg = [s for s in data["strings"] if s.endswith(" - Administrator")]
+
+    assert len(admin_vg) == 1
+    assert len(data["strings"]) == len(set(data["strings"]))

@@ -19,6 +19,7 @@ from reporter.analyze.model import IdpAssignment
 from reporter.render.context import FindingRow, MemberRow, Report
 from reporter.render.templates import asset_text, environment
 from reporter.render.text import clean_text
+from reporter.snapshot.model import RequestRecord
 
 TEMPLATE = "report.html.j2"
 STYLE = "report.css"
@@ -59,59 +60,110 @@ def _json_environment(env: Environment) -> Environment:
     return env
 
 
+# The data block's rows are arrays in these column orders (report.js reads the
+# same orders). Values repeated across rows (permission groups, sources,
+# statuses, group names) are numbers into "strings": a 20,000-member account
+# would otherwise repeat each virtual group's name tens of thousands of times.
+MEMBER_FIELDS = (
+    "id",
+    "email",
+    "name",
+    "status",  # string number
+    "tfa",
+    "idp",  # string number or null
+    "grants",  # [[permission group, scope, access, source, source name]], numbers
+    "vg",  # string numbers
+    "ug",  # string numbers
+    "lose",  # string numbers
+    "findings",  # finding ids
+)
+FINDING_FIELDS = ("id", "check", "severity", "title", "subject", "detail", "members")
+IDP_FIELDS = ("app", "label", "login", "scope", "assignment", "user", "member")
+REQUEST_FIELDS = ("entry", "method", "path", "status", "page", "elapsed")
+
+
+class Strings:
+    """A table of repeated strings, each stored once and referred to by number."""
+
+    def __init__(self) -> None:
+        self.numbers: dict[str, int] = {}
+
+    def ref(self, value: str) -> int:
+        """The number of ``value``, added on first use."""
+        return self.numbers.setdefault(value, len(self.numbers))
+
+    def refs(self, values: tuple[str, ...]) -> list[int]:
+        """The numbers of ``values``, in order."""
+        return [self.ref(v) for v in values]
+
+    def table(self) -> list[str]:
+        """Every string, in number order."""
+        return list(self.numbers)
+
+
 def report_data(report: Report) -> dict[str, JsonValue]:
     """The rows the script renders on demand, control characters removed."""
+    strings = Strings()
     data = {
-        "members": [_member(m) for m in report.members],
+        "members": [_member(m, strings) for m in report.members],
         "findings": [
-            _finding(f) for group in report.finding_groups for f in group.findings
+            _finding(f, strings)
+            for group in report.finding_groups
+            for f in group.findings
         ],
-        "idp": [_assignment(a) for a in report.idp_assignments],
+        "idp": [_assignment(a, strings) for a in report.idp_assignments],
         "requests": [
-            [r.entry, r.method, r.path, r.status, r.page, r.elapsed_ms]
+            _request(r, strings)
             for r in (report.evidence.requests if report.evidence else ())
         ],
+        "strings": strings.table(),
     }
     cleaned: dict[str, JsonValue] = _clean(data, set())
     return cleaned
 
 
-def _member(member: MemberRow) -> dict[str, JsonValue]:
-    return {
-        "id": member.member_id,
-        "email": member.email,
-        "name": member.name,
-        "status": member.status,
-        "tfa": member.two_factor,
-        "idp": member.idp_status,
-        "grants": [
-            [g.permission_group, g.scope_label, g.access, g.source, g.source_name]
+def _member(member: MemberRow, strings: Strings) -> list[JsonValue]:
+    return [
+        *(member.member_id, member.email, member.name),
+        strings.ref(member.status),
+        member.two_factor,
+        None if member.idp_status is None else strings.ref(member.idp_status),
+        [
+            strings.refs(
+                (g.permission_group, g.scope_label, g.access, g.source, g.source_name)
+            )
             for g in member.grants
         ],
-        "vg": list(member.virtual_groups),
-        "ug": list(member.user_groups),
-        "lose": list(member.would_lose),
-        "findings": [[f.finding_id, f.title, f.severity] for f in member.findings],
-    }
-
-
-def _assignment(a: IdpAssignment) -> list[JsonValue]:
-    return [
-        *(a.app, a.app_label, a.login, a.scope),
-        *(a.assignment_status, a.user_status, a.member_id),
+        strings.refs(member.virtual_groups),
+        strings.refs(member.user_groups),
+        strings.refs(member.would_lose),
+        [f.finding_id for f in member.findings],
     ]
 
 
-def _finding(finding: FindingRow) -> dict[str, JsonValue]:
-    return {
-        "id": finding.finding_id,
-        "check": finding.check_id,
-        "severity": finding.severity,
-        "title": finding.title,
-        "subject": finding.subject,
-        "detail": finding.detail,
-        "members": [[m.member_id, m.label] for m in finding.members],
-    }
+def _assignment(a: IdpAssignment, strings: Strings) -> list[JsonValue]:
+    return [
+        *strings.refs((a.app, a.app_label)),
+        a.login,
+        *strings.refs((a.scope, a.assignment_status, a.user_status)),
+        a.member_id,
+    ]
+
+
+def _request(r: RequestRecord, strings: Strings) -> list[JsonValue]:
+    return [
+        *strings.refs((r.entry, r.method)),
+        *(r.path, r.status, r.page, r.elapsed_ms),
+    ]
+
+
+def _finding(finding: FindingRow, strings: Strings) -> list[JsonValue]:
+    return [
+        finding.finding_id,
+        *strings.refs((finding.check_id, finding.severity)),
+        *(finding.title, finding.subject, finding.detail),
+        [m.member_id for m in finding.members],
+    ]
 
 
 def _clean(value: JsonValue, reported: set[str]) -> JsonValue:
