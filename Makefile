@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_OUT ?= demo-output
 
-.PHONY: demo test lint typecheck unit samples system-deps clean
+.PHONY: demo test lint typecheck unit samples system-deps prism clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -26,6 +26,10 @@ demo: $(VENV)/.installed
 system-deps:
 	sh scripts/install-system-deps.sh
 
+# Stoplight Prism for tests/test_prism.py, into the git-ignored .tools/.
+prism:
+	sh scripts/install-prism.sh
+
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check reporter tests
 	$(BIN)/ruff format --check reporter tests
@@ -33,7 +37,7 @@ lint: $(VENV)/.dev-installed
 typecheck: $(VENV)/.dev-installed
 	$(BIN)/mypy
 
-unit: $(VENV)/.dev-installed system-deps
+unit: $(VENV)/.dev-installed system-deps prism
 	$(BIN)/python -m pytest -n 2
 
 test: lint typecheck unit

@@ -248,9 +248,8 @@ class ApiSession:
         return tenacity.Retrying(
             stop=tenacity.stop_after_attempt(self._max_attempts) | _BudgetSpent(),
             wait=self._retry_wait,
-            retry=tenacity.retry_if_exception_type(
-                (_RetryableStatus, *_RETRIED_ERRORS)
-            ),
+            retry=tenacity.retry_if_exception_type((_RetryableStatus, *_RETRIED_ERRORS))
+            & _NotAborted(self._aborted),
             sleep=self._sleep,
             before_sleep=_log_retry,
             reraise=True,
@@ -357,6 +356,16 @@ def _raise_first_error(done: list[Future[Any]]) -> None:
 
 def _attempts(retrying: tenacity.Retrying) -> int:
     return int(retrying.statistics.get("attempt_number", 1))
+
+
+class _NotAborted(tenacity.retry_base):
+    """Retry only while the collection goes on: a stopped one fails at once."""
+
+    def __init__(self, aborted: threading.Event) -> None:
+        self._aborted = aborted
+
+    def __call__(self, retry_state: tenacity.RetryCallState) -> bool:
+        return not self._aborted.is_set()
 
 
 class _BudgetSpent(tenacity.stop.stop_base):
