@@ -41,25 +41,44 @@ STOPPED: Figures = {
 def measure_pdf(
     snapshot: Path, out: Path, *, timeout: float, memory_gib: float, pythonpath: str
 ) -> Figures:
-    """The PDF's figures, or STOPPED when it overran ``timeout`` or the memory cap."""
+    """The PDF's figures, or STOPPED when it overran ``timeout`` or the memory cap.
+
+    A stopped printer's peak memory is what it had reached when stopped: a
+    lower bound of what it would need.
+    """
     command = [sys.executable, "-m", "benchmarks.pdf", str(snapshot), str(out)]
-    try:
-        done = subprocess.run(
-            [*command, str(memory_gib)],
-            env={**os.environ, "PYTHONPATH": pythonpath},
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        return STOPPED | {"pdf_stop": TIMED_OUT}
-    if done.returncode != 0:
-        if "MemoryError" in done.stderr:
-            return STOPPED | {"pdf_stop": OUT_OF_MEMORY}
-        raise RuntimeError(f"printing the PDF failed:\n{done.stderr[-4000:]}")
-    figures: Figures = json.loads(done.stdout.strip().splitlines()[-1])
+    with subprocess.Popen(
+        [*command, str(memory_gib)],
+        env={**os.environ, "PYTHONPATH": pythonpath},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as printer:
+        try:
+            stdout, stderr = printer.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            reached = peak_rss_mb(printer.pid)
+            printer.kill()
+            printer.communicate()
+            return STOPPED | {"pdf_stop": TIMED_OUT, "pdf_peak_mb": reached}
+    if printer.returncode != 0:
+        if "MemoryError" in stderr:
+            return STOPPED | {
+                "pdf_stop": OUT_OF_MEMORY,
+                "pdf_peak_mb": memory_gib * 1024,
+            }
+        raise RuntimeError(f"printing the PDF failed:\n{stderr[-4000:]}")
+    figures: Figures = json.loads(stdout.strip().splitlines()[-1])
     return figures | {"pdf_stop": FINISHED}
+
+
+def peak_rss_mb(pid: int) -> float:
+    """A running process's peak resident memory in MiB (``VmHWM``, Linux)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        name, _, value = line.partition(":")
+        if name == "VmHWM":
+            return int(value.split()[0]) / 1024
+    return math.nan
 
 
 def main(argv: list[str]) -> int:
