@@ -45,6 +45,7 @@ Params = Mapping[str, str | int]
 Progress = Callable[[str, int, int], None]
 Sleep = Callable[[float], None]
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 def cloudflare_client(
@@ -162,7 +163,7 @@ class ApiSession:
         """Make every later GET of this session raise Aborted (threads stop soon)."""
         self._aborted.set()
 
-    def map(self, work: Callable[[T], Any], items: Iterable[T]) -> list[Any]:
+    def map(self, work: Callable[[T], R], items: Iterable[T]) -> list[R]:
         """``work`` applied to each item on up to ``concurrency`` threads, in order.
 
         The first error raised by any call is raised here, and calls not yet
@@ -172,7 +173,7 @@ class ApiSession:
         if len(items) <= 1 or self.concurrency == 1:
             return [work(item) for item in items]
         pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="collect")
-        futures: list[Future[Any]] = []
+        futures: list[Future[R]] = []
         try:
             futures = [pool.submit(work, item) for item in items]
             done, _ = wait(futures, return_when=FIRST_EXCEPTION)
