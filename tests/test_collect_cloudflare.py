@@ -342,6 +342,20 @@ def test_an_unknown_account_is_fatal_pointing_at_the_account_option() -> None:
     assert caught.value.hint is not None and "--account" in caught.value.hint
 
 
+def test_an_account_answered_with_another_id_is_fatal() -> None:
+    """An account object whose id is not the one asked for stops the collection."""
+    body = fixture("account.json")
+    body["result"]["id"] = "0" * 32
+    routes = healthy_routes()
+    routes[""] = lambda request: httpx.Response(200, json=body)
+
+    with pytest.raises(CollectError) as caught:
+        collect(FakeCloudflare(routes))
+
+    assert f"account '{'0' * 32}', not {ACCOUNT}" in caught.value.message
+    assert caught.value.hint is not None and "--cloudflare-url" in caught.value.hint
+
+
 def test_refused_scim_fails_only_the_scim_entries() -> None:
     """A 403 on SCIM is recorded with its hint; the SCIM entries are absent."""
     routes = healthy_routes()

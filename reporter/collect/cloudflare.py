@@ -199,6 +199,15 @@ def _account(session: ApiSession, base: str) -> Fetched:
     account = cloudflare_single(session, base, entry=layout.CF_ACCOUNT)
     if not isinstance(account, dict):
         raise CollectError(f"GET {base} answered without an account object", url=base)
+    asked = base.rpartition("/")[2]
+    found = account.get("id")
+    # Every other entry is read as this account's: another id means the wrong API.
+    if not isinstance(found, str) or found.casefold() != asked.casefold():
+        raise CollectError(
+            f"GET {base} answered with the account {found!r}, not {asked}",
+            url=base,
+            hint="check --cloudflare-url: it must be the Cloudflare v4 API",
+        )
     return Fetched(account, 1, 1)
 
 
