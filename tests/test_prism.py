@@ -37,9 +37,13 @@ def prism_spec(
 
     The spec lists only email + key on some operations, yet API tokens work
     there (cloudflare-api.md §2, "Spec oddity"); Prism enforces the listed
-    schemes, so the Bearer token the tool sends is added to each.
+    schemes, so the Bearer token the tool sends is added to each. And a real
+    API answers the account asked for, which a random mock cannot know: the
+    account id is pinned, else every run would stop at the account check.
     """
     spec = json.loads(openapi_spec_path.read_text())
+    account = spec["components"]["schemas"]["iam_account"]["properties"]
+    account["id"] = {"type": "string", "enum": [ACCOUNT]}
     for operations in spec["paths"].values():
         for operation in operations.values():
             security = operation.get("security")
