@@ -156,7 +156,7 @@ def document(
     lines = [
         "# Benchmark results",
         "",
-        f"`{command}` on {when}.",
+        f"`{command}` on {when}, at commit {_commit()}.",
         "",
         f"Machine: {machine.describe()}.",
         "",
@@ -194,6 +194,18 @@ def document(
         "",
     ]
     return "\n".join(lines)
+
+
+def _commit() -> str:
+    """The checked-out commit, or "unknown" outside a git checkout."""
+    done = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return done.stdout.strip() or "unknown"
 
 
 def _limit_text(args: argparse.Namespace) -> str:
