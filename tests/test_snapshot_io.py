@@ -19,6 +19,7 @@ from reporter.snapshot import (
     read_snapshot,
     write_snapshot,
 )
+from reporter.snapshot.io import write_private_atomic
 from reporter.snapshot.layout import CF_ACCOUNT, CF_MEMBERS, FORMAT_VERSION, MANIFEST
 
 ACCOUNT = "92676c84a627399250800312ecb90514"
@@ -156,9 +157,106 @@ def test_failed_write_leaves_nothing_behind(tmp_path: Path) -> None:
     """A write that fails at the final rename leaves no temporary file."""
     target = tmp_path / "s.zip"
     target.mkdir()
+    (target / "keep").write_text("x")
 
     with pytest.raises(OSError):
-        write_snapshot(_snapshot(), target)
+        write_private_atomic(target, b"data")
 
     assert [p.name for p in tmp_path.iterdir()] == ["s.zip"]
-    assert list(target.iterdir()) == []
+
+
+def _edit_manifest(path: Path, **changes: object) -> None:
+    """Change manifest fields in place, keeping every entry hash valid."""
+    with zipfile.ZipFile(path) as archive:
+        manifest = json.loads(archive.read(MANIFEST))
+    manifest.update(changes)
+    _rewrite(path, {MANIFEST: json.dumps(manifest).encode()})
+
+
+@pytest.mark.parametrize(
+    ("changes", "named"),
+    [
+        ({"finished_at": None}, "finished_at"),
+        ({"started_at": "yesterday"}, "started_at"),
+        ({"finished_at": "2001-01-01T00:00:00+00:00"}, "before started_at"),
+        ({"started_at": "2026-01-01T00:00:00"}, "time zone"),
+        ({"account_id": "../../etc"}, "account_id"),
+        ({"requests": [{"method": "GET"}]}, "requests.0"),
+        ({"endpoints": [{"entry": CF_ACCOUNT, "status": "error"}]}, "endpoints.0"),
+    ],
+)
+def test_malformed_manifest_is_rejected_naming_the_field(
+    tmp_path: Path, changes: dict[str, object], named: str
+) -> None:
+    """A manifest with a wrong or contradictory field is refused, naming it."""
+    path = tmp_path / "s.zip"
+    write_snapshot(_snapshot(), path)
+    _edit_manifest(path, **changes)
+
+    with pytest.raises(SnapshotError) as caught:
+        read_snapshot(path)
+
+    assert named in str(caught.value) and "Error(" not in str(caught.value)
+
+
+def test_failed_endpoint_with_data_is_rejected(tmp_path: Path) -> None:
+    """An entry whose endpoint is recorded as failed must not carry data."""
+    path = tmp_path / "s.zip"
+    write_snapshot(_snapshot(), path)
+    _edit_manifest(
+        path,
+        endpoints=[
+            {"entry": CF_ACCOUNT, "status": "ok"},
+            {"entry": CF_MEMBERS, "status": "failed", "reason": "403"},
+        ],
+    )
+
+    with pytest.raises(SnapshotError, match="failed but has data"):
+        read_snapshot(path)
+
+
+def test_account_entry_must_match_the_manifest(tmp_path: Path) -> None:
+    """A manifest naming another account than the account entry is refused."""
+    path = tmp_path / "s.zip"
+    write_snapshot(_snapshot(), path)
+    _edit_manifest(path, account_id="0" * 32)
+
+    with pytest.raises(SnapshotError, match="account entry"):
+        read_snapshot(path)
+
+
+def test_directory_is_not_a_snapshot(tmp_path: Path) -> None:
+    """Passing a directory is refused without reading it."""
+    with pytest.raises(SnapshotError, match="directory"):
+        read_snapshot(tmp_path)
+
+
+def test_device_file_is_not_read(tmp_path: Path) -> None:
+    """/dev/zero is refused at once instead of being read without end."""
+    with pytest.raises(SnapshotError, match="not a snapshot file"):
+        read_snapshot(Path("/dev/zero"))
+
+
+def test_oversized_entry_is_refused_before_unpacking(tmp_path: Path) -> None:
+    """An entry declaring more than the limit is refused without inflating it."""
+    path = tmp_path / "s.zip"
+    write_snapshot(_snapshot(), path)
+    _rewrite(path, {"cloudflare/roles.json": b"[" + b" " * 5000 + b"]"})
+
+    with pytest.raises(SnapshotError, match="unpacks to 5002 bytes"):
+        read_snapshot(path, max_entry_bytes=4096)
+
+
+def test_writing_onto_a_directory_names_it(tmp_path: Path) -> None:
+    """--out naming an existing directory is a clear error, not a traceback."""
+    with pytest.raises(SnapshotError, match="is a directory"):
+        write_snapshot(_snapshot(), tmp_path)
+
+
+def test_unwritable_location_is_a_snapshot_error(tmp_path: Path) -> None:
+    """A location that cannot be created is reported with the path."""
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+
+    with pytest.raises(SnapshotError, match="cannot write snapshot"):
+        write_snapshot(_snapshot(), blocker / "s.zip")

@@ -7,15 +7,19 @@ import hashlib
 import io
 import json
 import os
+import re
 import tempfile
 import zipfile
 from dataclasses import asdict, replace
+from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from pydantic import TypeAdapter, ValidationError
+
 from reporter.errors import SnapshotError
-from reporter.snapshot.layout import FORMAT_VERSION, MANIFEST
-from reporter.snapshot.model import EndpointRecord, Manifest, RequestRecord, Snapshot
+from reporter.snapshot.layout import CF_ACCOUNT, FORMAT_VERSION, MANIFEST
+from reporter.snapshot.model import Manifest, Snapshot
 
 # A fixed timestamp for every archive member keeps the bytes reproducible.
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -48,7 +52,20 @@ def write_snapshot(snapshot: Snapshot, path: Path) -> Snapshot:
             info.external_attr = 0o600 << 16
             archive.writestr(info, blobs[name])
     data = buffer.getvalue()
-    write_private_atomic(path, data)
+    if path.is_dir():
+        raise SnapshotError(
+            f"cannot write snapshot {path}: it is a directory",
+            path=str(path),
+            hint="name a file with --out, e.g. audit/snapshot.zip",
+        )
+    try:
+        write_private_atomic(path, data)
+    except OSError as exc:
+        raise SnapshotError(
+            f"cannot write snapshot {path}: {exc.strerror or exc}",
+            path=str(path),
+            hint="choose a writable --out location with free space",
+        ) from exc
     return replace(snapshot, manifest=manifest, sha256=_sha256(data), path=str(path))
 
 
@@ -69,7 +86,31 @@ def write_private_atomic(path: Path, data: bytes) -> None:
         raise
 
 
-def read_snapshot(path: Path) -> Snapshot:
+# Far above any real account (100,000 members make about 150 MB of entries),
+# low enough that a hostile file cannot exhaust memory.
+MAX_ARCHIVE_BYTES = 512 << 20
+MAX_ENTRY_BYTES = 512 << 20
+
+
+def _read_limited(path: Path) -> bytes:
+    if not path.is_file():
+        raise SnapshotError(
+            f"{path} is not a snapshot file"
+            + (" (it is a directory)" if path.is_dir() else ""),
+            path=str(path),
+            hint="pass the .zip written by 'cf-scim-audit collect'",
+        )
+    with path.open("rb") as handle:
+        data = handle.read(MAX_ARCHIVE_BYTES + 1)
+    if len(data) > MAX_ARCHIVE_BYTES:
+        raise SnapshotError(
+            f"{path} is larger than {MAX_ARCHIVE_BYTES >> 20} MiB: not a snapshot",
+            path=str(path),
+        )
+    return data
+
+
+def read_snapshot(path: Path, *, max_entry_bytes: int = MAX_ENTRY_BYTES) -> Snapshot:
     """Read and verify the snapshot at ``path``.
 
     Raises SnapshotError naming the file when it is missing, not an archive,
@@ -77,7 +118,7 @@ def read_snapshot(path: Path) -> Snapshot:
     any entry's hash differs from the manifest's.
     """
     try:
-        data = path.read_bytes()
+        data = _read_limited(path)
     except OSError as exc:
         raise SnapshotError(
             f"cannot read snapshot {path}: {exc.strerror}",
@@ -93,15 +134,18 @@ def read_snapshot(path: Path) -> Snapshot:
             hint="collect it again with 'cf-scim-audit collect'",
         ) from exc
     with archive:
-        blobs = _read_members(archive, path)
+        blobs = _read_members(archive, path, max_entry_bytes)
     manifest = _parse_manifest(blobs.pop(MANIFEST, None), path)
     entries = _verified_entries(blobs, manifest, path)
+    _check_account(entries.get(CF_ACCOUNT), manifest, path)
     return Snapshot(
         manifest=manifest, entries=entries, sha256=_sha256(data), path=str(path)
     )
 
 
-def _read_members(archive: zipfile.ZipFile, path: Path) -> dict[str, bytes]:
+def _read_members(
+    archive: zipfile.ZipFile, path: Path, max_entry_bytes: int
+) -> dict[str, bytes]:
     blobs: dict[str, bytes] = {}
     for info in archive.infolist():
         name = info.filename
@@ -109,6 +153,13 @@ def _read_members(archive: zipfile.ZipFile, path: Path) -> dict[str, bytes]:
         if pure.is_absolute() or ".." in pure.parts or "\\" in name:
             raise SnapshotError(
                 f"{path} holds an entry with an unsafe path: {name!r}",
+                path=str(path),
+                hint="this file was not written by cf-scim-audit; do not use it",
+            )
+        if info.file_size > max_entry_bytes:
+            raise SnapshotError(
+                f"{path}: entry {name} unpacks to {info.file_size} bytes, more "
+                f"than the {max_entry_bytes} a snapshot entry may hold",
                 path=str(path),
                 hint="this file was not written by cf-scim-audit; do not use it",
             )
@@ -131,34 +182,84 @@ def _parse_manifest(blob: bytes | None, path: Path) -> Manifest:
         )
     try:
         raw = json.loads(blob)
-        version = raw["format_version"]
-        if not isinstance(version, int) or version > FORMAT_VERSION:
-            raise SnapshotError(
-                f"{path} has snapshot format {version!r}; this version reads "
-                f"up to {FORMAT_VERSION}",
-                path=str(path),
-                hint="upgrade cf-scim-audit to read it",
-            )
-        return Manifest(
-            format_version=version,
-            tool_version=raw["tool_version"],
-            started_at=raw["started_at"],
-            finished_at=raw["finished_at"],
-            account_id=raw["account_id"],
-            sources=dict(raw["sources"]),
-            settings=dict(raw.get("settings", {})),
-            endpoints=tuple(EndpointRecord(**e) for e in raw["endpoints"]),
-            requests=tuple(RequestRecord(**r) for r in raw["requests"]),
-            files=dict(raw["files"]),
-        )
-    except SnapshotError:
-        raise
-    except (ValueError, KeyError, TypeError) as exc:
+    except ValueError as exc:
+        raise _malformed(path, f"not valid JSON ({exc})") from exc
+    version = raw.get("format_version") if isinstance(raw, dict) else None
+    if not isinstance(version, int):
+        raise _malformed(path, "format_version is missing or not a number")
+    if version > FORMAT_VERSION:
         raise SnapshotError(
-            f"{path}: {MANIFEST} is malformed ({exc!r})",
+            f"{path} has snapshot format {version}; this version reads "
+            f"up to {FORMAT_VERSION}",
             path=str(path),
-            hint="collect it again with 'cf-scim-audit collect'",
-        ) from exc
+            hint="upgrade cf-scim-audit to read it",
+        )
+    try:
+        manifest = _MANIFEST_ADAPTER.validate_python(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise _malformed(path, f"field {where}: {first['msg']}") from exc
+    _check_manifest(manifest, path)
+    return manifest
+
+
+_MANIFEST_ADAPTER = TypeAdapter(Manifest)
+_ACCOUNT_ID = re.compile(r"^[0-9a-fA-F]{32}$")
+
+
+def _malformed(path: Path, what: str) -> SnapshotError:
+    return SnapshotError(
+        f"{path}: {MANIFEST} is malformed: {what}",
+        path=str(path),
+        hint="collect it again with 'cf-scim-audit collect'",
+    )
+
+
+def _check_manifest(manifest: Manifest, path: Path) -> None:
+    """Refuse a manifest whose facts contradict each other."""
+    if not _ACCOUNT_ID.match(manifest.account_id):
+        raise _malformed(path, f"account_id {manifest.account_id!r} is not 32 hex")
+    started = _timestamp(manifest.started_at, "started_at", path)
+    finished = _timestamp(manifest.finished_at, "finished_at", path)
+    if finished < started:
+        raise _malformed(
+            path,
+            f"finished_at {manifest.finished_at} is before "
+            f"started_at {manifest.started_at}",
+        )
+    for record in manifest.endpoints:
+        listed = record.entry in manifest.files
+        if listed != (record.status == "ok"):
+            raise _malformed(
+                path,
+                f"entry {record.entry} is {record.status} but "
+                f"{'has' if listed else 'has no'} data",
+            )
+
+
+def _check_account(account: Any, manifest: Manifest, path: Path) -> None:
+    """The account entry must be the account the manifest says was collected."""
+    if account is None:
+        return
+    found = account.get("id") if isinstance(account, dict) else None
+    if not isinstance(found, str) or found.lower() != manifest.account_id.lower():
+        raise SnapshotError(
+            f"{path}: the manifest names account {manifest.account_id} but the "
+            f"account entry is {found!r}",
+            path=str(path),
+            hint="the file was altered after collection; collect it again",
+        )
+
+
+def _timestamp(value: str, field_name: str, path: Path) -> datetime:
+    try:
+        stamp = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise _malformed(path, f"{field_name} {value!r} is not ISO 8601") from exc
+    if stamp.tzinfo is None:
+        raise _malformed(path, f"{field_name} {value!r} has no time zone")
+    return stamp
 
 
 def _verified_entries(
