@@ -35,13 +35,22 @@ def test_requests_within_the_limit_never_wait() -> None:
 
 
 def test_the_request_over_the_limit_waits_for_the_window() -> None:
-    """The 4th of 3 per 10 s starts once the 1st leaves the window (plus 1%)."""
+    """The 4th of 3 per 10 s starts once the 1st leaves the window (+ 0.5 s)."""
     made, time = limiter(3, 10.0)
 
     seen = starts(made, time, 4)
 
     assert seen[:3] == [0.0, 0.0, 0.0]
-    assert seen[3] == pytest.approx(10.1)
+    assert seen[3] == pytest.approx(10.5)
+
+
+def test_a_long_window_gets_a_margin_of_one_percent() -> None:
+    """With the real 300 s window, the request over the limit waits 303 s."""
+    made, time = limiter(2, 300.0)
+
+    seen = starts(made, time, 3)
+
+    assert seen[2] == pytest.approx(303.0)
 
 
 def test_no_window_ever_holds_more_than_the_limit() -> None:

@@ -18,6 +18,9 @@ from dataclasses import dataclass
 
 from reporter.errors import ConfigError
 
+# Seconds added to the window at least: more than a request takes to arrive.
+MARGIN = 0.5
+
 Clock = Callable[[], float]
 Sleep = Callable[[float], None]
 
@@ -75,8 +78,9 @@ class VirtualTime:
 class RateLimiter:
     """Lets a request start only when the limit, the pacing and any pause allow.
 
-    The window is counted 1% longer than the server's, so requests in flight
-    when it turns over cannot land in the server's next window early.
+    The window is counted longer than the server's (by 1%, at least half a
+    second), so a request slow to reach the server cannot land in the
+    server's window together with the one that starts after it.
     """
 
     def __init__(
@@ -88,7 +92,7 @@ class RateLimiter:
         reserve: float = 0.05,
     ) -> None:
         self.limit = limit or RateLimit()
-        self._window = self.limit.window * 1.01
+        self._window = self.limit.window + max(0.01 * self.limit.window, MARGIN)
         self._clock = clock
         self._sleep = sleep
         self._reserve = max(1, round(self.limit.requests * reserve))
