@@ -20,7 +20,8 @@ from reporter.collect import (
     cloudflare_client,
     collect_snapshot,
 )
-from reporter.collect.http import MAX_ATTEMPTS
+from reporter.collect.http import MAX_ATTEMPTS, ApiSession
+from reporter.collect.paging import cloudflare_cursor_pages
 from reporter.errors import CollectError, ConfigError
 from reporter.snapshot import Snapshot, layout
 
@@ -608,3 +609,51 @@ def test_page_sizes_are_the_documented_maxima_by_default() -> None:
     assert (
         fake.paths(f"/iam/user_groups/{ADMINS}/members")[0].params["per_page"] == "500"
     )
+
+
+def audit_page(ids: list[str], info: dict[str, Any]) -> httpx.Response:
+    result = [{"id": i, "action": {"type": "update"}} for i in ids]
+    return httpx.Response(
+        200, json={"success": True, "errors": [], "result": result, "result_info": info}
+    )
+
+
+def audit_pages(answer: Route) -> tuple[list[str], list[httpx.URL]]:
+    """The audit entry ids collected through ``answer``, and the URLs asked."""
+    asked: list[httpx.URL] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        asked.append(request.url)
+        return answer(request)
+
+    params = {"since": "2026-07-01", "before": "2026-08-01", "limit": 2}
+    with cloudflare_client(BASE, TOKEN, transport=httpx.MockTransport(handler)) as c:
+        fetched = cloudflare_cursor_pages(
+            ApiSession(c), f"{PREFIX}/logs/audit", entry="audit", params=params
+        )
+    return [item["id"] for item in fetched.data], asked
+
+
+def test_audit_logs_follow_the_sdks_cursors_after() -> None:
+    """result_info.cursors.after (the SDK's spelling) is followed like cursor."""
+    pages = {
+        "": audit_page(["a1", "a2"], {"count": "2", "cursors": {"after": "c2"}}),
+        "c2": audit_page(["a3"], {"count": "1", "cursors": {"after": ""}}),
+    }
+
+    ids_seen, asked = audit_pages(lambda r: pages[r.url.params.get("cursor", "")])
+
+    assert ids_seen == ["a1", "a2", "a3"]
+    assert [u.params.get("cursor") for u in asked] == [None, "c2"]
+    assert all(u.params["since"] == "2026-07-01" for u in asked)
+
+
+def test_audit_logs_returning_a_followed_cursor_is_a_collect_error() -> None:
+    """A cursor that comes back again would loop: it is a CollectError."""
+    pages = {
+        "": audit_page(["a1"], {"cursor": "c2"}),
+        "c2": audit_page(["a2"], {"cursor": "c2"}),
+    }
+
+    with pytest.raises(CollectError, match="cursor already followed"):
+        audit_pages(lambda r: pages[r.url.params.get("cursor", "")])
