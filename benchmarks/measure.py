@@ -26,12 +26,16 @@ from benchmarks.pdf import measure_pdf
 from benchmarks.server import Server
 from reporter.analyze import analyze
 from reporter.collect import CollectConfig
+from reporter.collect.limiter import RateLimit
 from reporter.pipeline import Tokens, collect_to_file
 from reporter.render import RENDERERS, Report, build_report
 from reporter.snapshot import Snapshot, read_snapshot
 
 Figures = dict[str, float]
 MB = 1_000_000
+MAX_PAGES = 10_000
+# The collector always limits itself; "no rate limit" lifts that limit too.
+UNLIMITED = 10**9
 
 
 @dataclass(frozen=True)
@@ -83,7 +87,7 @@ def _collect_and_report(
             "members": server.ready["members"],
             "user_groups": server.ready["user_groups"],
         }
-        figures |= _collect(server, snapshot_path, settings.latency_ms)
+        figures |= _collect(server, snapshot_path, settings)
         rendered, report = _analyse_and_render(snapshot_path, snapshot_path.parent)
         # Peak memory of the whole pipeline, before any baseline adds its own.
         figures["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -93,14 +97,18 @@ def _collect_and_report(
     return figures | rendered, report
 
 
-def _collect(server: Server, snapshot_path: Path, latency_ms: float) -> Figures:
+def _collect(server: Server, snapshot_path: Path, settings: Settings) -> Figures:
     ready = server.ready
+    latency_ms = settings.latency_ms
     config = CollectConfig(
         account_id=ready["account_id"],
         cloudflare_url=ready["cloudflare_url"],
         okta_url=ready["okta_url"],
         okta_v1_app_id=ready["okta_v1_app_id"],
         okta_v2_app_id=ready["okta_v2_app_id"],
+        # XL's members are 2,000 pages of 50: twice the default cap.
+        max_pages=MAX_PAGES,
+        rate_limit=RateLimit(settings.rate_limit or UNLIMITED),
     )
     tokens = Tokens(cloudflare=server.cloudflare_token, okta=server.okta_token)
     before = server.stats()

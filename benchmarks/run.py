@@ -54,7 +54,8 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
         "--rate-limit",
         type=int,
         default=1200,
-        help="Cloudflare requests per 5 minutes the emulator allows (0: no limit)",
+        help="Cloudflare requests per 5 minutes the emulator allows and the "
+        "collector keeps to (0: no limit on either side)",
     )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument(
@@ -210,10 +211,10 @@ def _commit() -> str:
 
 def _limit_text(args: argparse.Namespace) -> str:
     if not args.rate_limit:
-        return "The emulator enforces no rate limit."
+        return "Neither the emulator nor the collector applies a rate limit."
     return (
         f"The emulator enforces {args.rate_limit:,} Cloudflare requests per "
-        f"{RATE_WINDOW:g} s, as Cloudflare does."
+        f"{RATE_WINDOW:g} s, as Cloudflare does, and the collector keeps to it."
     )
 
 
