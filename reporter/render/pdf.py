@@ -27,6 +27,9 @@ class Limits:
     members: int = 200  # members in the access table, when only notable ones
     blockers: int = 25
     findings_per_check: int = 25
+    # A row never splits across pages, so one finding naming 3,000 members
+    # must not become a cell taller than a page.
+    finding_members: int = 10
     at_risk: int = 200
     requests: int = 200  # above this, only the requests without a 2xx answer
     group_members: int = 10
@@ -43,7 +46,9 @@ def render_pdf(report: Report, limits: Limits = LIMITS) -> bytes:
         .get_template(TEMPLATE)
         .render(
             report=report,
-            members=notable[: limits.members] if notable != report.members else notable,
+            members=notable[: limits.members]
+            if len(report.members) > FULL_TABLE_LIMIT
+            else notable,
             notable=len(notable),
             limits=limits,
         )
