@@ -24,7 +24,7 @@ FULL_TABLE_LIMIT = 500
 class Limits:
     """How many rows each long list of the PDF prints before pointing elsewhere."""
 
-    members: int = 200  # members in the access table, when only notable ones
+    members: int = 100  # members in the access table, when only notable ones
     blockers: int = 25
     findings_per_check: int = 25
     # A row never splits across pages, so one finding naming 3,000 members
