@@ -42,6 +42,7 @@ from reporter.collect import CollectConfig
 from reporter.collect.http import CONCURRENCY
 from reporter.collect.interface import AuditWindow
 from reporter.collect.limiter import RateLimit
+from reporter.demo.generator import MIN_SIZE
 from reporter.errors import CollectError, ConfigError, ReporterError
 from reporter.gate import Gate
 from reporter.pipeline import (
@@ -461,7 +462,7 @@ def demo(
         Path, typer.Option(help="Directory for snapshot and reports.")
     ] = Path("demo-output"),
     seed: Annotated[int, typer.Option(help="Seed of the demo organization.")] = 2026,
-    size: Annotated[int, typer.Option(min=5, help="Number of members.")] = 60,
+    size: Annotated[int, typer.Option(min=MIN_SIZE, help="Number of members.")] = 60,
     stage: Annotated[
         str, typer.Option(help="pre (mid-migration) or post (after the migration).")
     ] = "pre",

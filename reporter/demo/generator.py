@@ -107,6 +107,10 @@ def build_organization(
     return organization
 
 
+# The scenario's named people must all fit.
+MIN_SIZE = len(CAST)
+
+
 def build_scenario(
     *, seed: int = 2026, size: int = 60, stage: str = "pre"
 ) -> tuple[Organization, Ledger]:
@@ -115,10 +119,10 @@ def build_scenario(
         raise ConfigError(
             f"unknown demo stage {stage!r}", hint=f"pass one of {', '.join(STAGES)}"
         )
-    if size < len(CAST):
+    if size < MIN_SIZE:
         raise ConfigError(
             f"demo size {size} is too small for the scenario",
-            hint=f"pass a size of at least {len(CAST)}",
+            hint=f"pass a size of at least {MIN_SIZE}",
         )
     # Demo data must be reproducible, not secret.
     builder = _Builder(random.Random(seed), random.Random(f"{seed}:post"))  # noqa: S311
