@@ -341,15 +341,17 @@ def test_step6_could_not_assess_without_okta() -> None:
 
 
 def test_verdict_is_go_when_nobody_is_at_risk() -> None:
-    """SCIM users read and nobody at risk: go, no blockers."""
-    verdict = analyze_entries(moved(alice_covered=True, bob_covered=True)).verdict
+    """Every input read and nobody at risk: go, no blockers."""
+    entries = {**moved(alice_covered=True, bob_covered=True), **okta_entries()}
+    verdict = analyze_entries(entries).verdict
 
     assert (verdict.go, verdict.blockers) == (True, ())
 
 
 def test_verdict_names_each_member_at_risk() -> None:
     """No-go with one blocker per member at risk, naming what they lose."""
-    verdict = analyze_entries(moved(alice_covered=True, bob_covered=False)).verdict
+    entries = {**moved(alice_covered=True, bob_covered=False), **okta_entries()}
+    verdict = analyze_entries(entries).verdict
 
     assert verdict.go is False
     assert verdict.blockers == (f"{BOB} would lose Administrator",)
@@ -358,7 +360,7 @@ def test_verdict_names_each_member_at_risk() -> None:
 
 def test_verdict_is_no_go_when_scim_users_were_not_collected() -> None:
     """Without SCIM users nothing looks at risk, yet the verdict is no-go."""
-    entries = moved(alice_covered=False, bob_covered=False)
+    entries = {**moved(alice_covered=False, bob_covered=False), **okta_entries()}
     del entries[layout.CF_SCIM_USERS]
     failed = failure(
         layout.CF_SCIM_USERS, status=403, reason="SCIM Users answered 403", hint="x"
@@ -368,5 +370,9 @@ def test_verdict_is_no_go_when_scim_users_were_not_collected() -> None:
 
     assert verdict.go is False
     assert verdict.blockers == (
-        f"{layout.CF_SCIM_USERS} was not collected: SCIM Users answered 403",
+        "Who is at risk could not be assessed: SCIM Users answered 403.",
+        *(
+            f"Step {n} could not be assessed: SCIM Users answered 403."
+            for n in (4, 5, 6)
+        ),
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from reporter.analyze.checks import run_checks
+from reporter.analyze.checks import AT_RISK_INPUTS, run_checks
 from reporter.analyze.facts import Facts, build_facts
 from reporter.analyze.identity import email_key
 from reporter.analyze.inputs import Json, text
@@ -22,6 +22,7 @@ def analyze(snapshot: Snapshot) -> Analysis:
     facts = build_facts(snapshot)
     account_id = snapshot.manifest.account_id
     findings, not_assessed = run_checks(facts, account_id)
+    steps = assess_steps(facts)
     analysis = Analysis(
         account_id=account_id,
         account_name=text(facts.inputs.mapping(layout.CF_ACCOUNT), "name"),
@@ -33,11 +34,12 @@ def analyze(snapshot: Snapshot) -> Analysis:
         user_groups=facts.user_groups,
         findings=findings,
         not_assessed=not_assessed,
-        steps=assess_steps(facts),
-        verdict=verdict(facts),
+        steps=steps,
+        verdict=verdict(facts, steps),
         unmapped_roles=_unmapped_roles(facts),
         evidence=_evidence(snapshot),
         idp_assignments=_idp_assignments(facts),
+        at_risk_assessed=not facts.inputs.missing(AT_RISK_INPUTS),
     )
     log.info(
         "analysed %d members: %d findings, %d not assessed, %d at risk",

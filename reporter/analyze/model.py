@@ -213,6 +213,9 @@ class Analysis:
     unmapped_roles: tuple[str, ...]  # legacy role names with no permission group
     evidence: Evidence | None = None
     idp_assignments: tuple[IdpAssignment, ...] = ()
+    # False when "members at risk" could not be computed (an input missing or
+    # unusable): an empty members_at_risk then means "unknown", not "nobody".
+    at_risk_assessed: bool = True
 
     @property
     def members_at_risk(self) -> tuple[MemberAccess, ...]:

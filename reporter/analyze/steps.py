@@ -287,25 +287,33 @@ def _assess(step: Step, facts: Facts) -> StepResult:
     )
 
 
-def verdict(facts: Facts) -> Verdict:
-    """Go for step 6 only when SCIM users were read and nobody is at risk."""
-    blockers = [
-        f"{m.email} would lose {', '.join(m.at_risk)}"
-        for m in facts.members
-        if m.at_risk
+def verdict(facts: Facts, steps: tuple[StepResult, ...]) -> Verdict:
+    """Go for step 6 only when it is known to be safe (ARCHITECTURE.md).
+
+    Nobody may be at risk, who is at risk must have been fully assessed, and
+    no step may be "could not assess"; each reason otherwise is a blocker.
+    """
+    at_risk = [m for m in facts.members if m.at_risk]
+    blockers = [f"{m.email} would lose {', '.join(m.at_risk)}" for m in at_risk]
+    unknown = facts.inputs.missing(AT_RISK_INPUTS)
+    blockers += [
+        f"Who is at risk could not be assessed: {m.reason.rstrip('.')}."
+        for m in unknown
     ]
-    missing = facts.inputs.missing(AT_RISK_INPUTS)
-    blockers += [f"{m.entry} was not collected: {m.reason}" for m in missing]
+    blind = [s for s in steps if s.status is StepStatus.COULD_NOT_ASSESS]
+    blockers += [
+        f"Step {s.number} could not be assessed: {' '.join(s.evidence)}" for s in blind
+    ]
     if not blockers:
         return Verdict(
             go=True,
             summary="Go: no member depends on a virtual group alone.",
             blockers=(),
         )
-    at_risk = sum(1 for m in facts.members if m.at_risk)
-    summary = (
-        f"No-go: {at_risk} member(s) would lose access"
-        if at_risk
-        else "No-go: who is at risk could not be assessed"
-    )
-    return Verdict(go=False, summary=f"{summary}.", blockers=tuple(blockers))
+    if at_risk:
+        summary = f"No-go: {len(at_risk)} member(s) would lose access."
+    elif unknown:
+        summary = "No-go: who is at risk could not be assessed."
+    else:
+        summary = f"No-go: {len(blind)} step(s) could not be assessed."
+    return Verdict(go=False, summary=summary, blockers=tuple(blockers))
