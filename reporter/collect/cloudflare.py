@@ -25,7 +25,7 @@ from reporter.errors import CollectError
 from reporter.snapshot import layout
 
 if TYPE_CHECKING:
-    from reporter.collect.interface import CollectConfig
+    from reporter.collect.interface import AuditWindow, CollectConfig
 
 # cloudflare-api.md §6.2: system groups stand for v1 virtual groups.
 SYSTEM_GROUP_PREFIX = "cloudflare-v1-"
@@ -66,7 +66,7 @@ def collect_cloudflare(
         evidence.settle(entry, outcome, hint=lists[entry].hint)
     _dependents(session, evidence, config, base)
     if config.audit_since is not None:
-        _audit_logs(session, evidence, config, base)
+        _audit_logs(session, evidence, config, config.audit_since)
 
 
 @dataclass(frozen=True)
@@ -270,11 +270,10 @@ def _user_group_members(
 
 
 def _audit_logs(
-    session: ApiSession, evidence: Evidence, config: CollectConfig, base: str
+    session: ApiSession, evidence: Evidence, config: CollectConfig, window: AuditWindow
 ) -> None:
     """Audit Logs v2 entries of the window (cloudflare-api.md §3, §6.5)."""
-    window = config.audit_since
-    assert window is not None
+    base = f"/accounts/{config.account_id}"
     params: dict[str, str | int] = {
         "since": window.since,
         "before": window.before,
