@@ -8,7 +8,6 @@ from typing import Any
 from reporter.analyze.identity import email_key
 from reporter.analyze.inputs import Inputs, Json, text
 from reporter.analyze.names import V1_SCIM_PREFIX
-from reporter.errors import AnalyzeError
 from reporter.snapshot import layout
 
 
@@ -148,13 +147,5 @@ def _by_id(items: list[Json]) -> dict[str, Json]:
 
 
 def _lists_by_key(raw: dict[str, Any]) -> dict[str, list[Json]]:
-    lists: dict[str, list[Json]] = {}
-    for key, value in raw.items():
-        if not isinstance(value, list) or not all(isinstance(i, dict) for i in value):
-            raise AnalyzeError(
-                f"snapshot entry {layout.CF_USER_GROUP_MEMBERS}: the members of "
-                f"user group {key} are not a list of objects",
-                hint="the snapshot was not written by cf-scim-audit; collect again",
-            )
-        lists[key] = list(value)
-    return lists
+    # Validated at load: each user group's members are a list of objects.
+    return {key: list(value) for key, value in raw.items()}
