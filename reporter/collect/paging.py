@@ -307,11 +307,16 @@ def _next_link(
     if str(absolute) in visited:
         log.warning("%s: next link repeats %s; stopped there", response.url, target)
         return None
-    if absolute.host != client.base_url.host:
-        # Following it would send the API token to another host.
+    if _origin(absolute) != _origin(client.base_url):
+        # Following it would send the API token to another origin.
         raise CollectError(
-            f"GET {response.url} links its next page to another host: {absolute.host}",
+            f"GET {response.url} links its next page to another origin: {absolute}",
             url=str(response.url),
-            hint="check the Okta org URL; it must be the org's own domain",
+            hint="check --okta-url; it must be the org's own URL (scheme, host, port)",
         )
     return str(absolute)
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    """Scheme, host and port: a token may only go where it was configured for."""
+    return url.scheme, url.host, url.port
