@@ -46,7 +46,7 @@ _BAD_RECORD_HINT = (
 
 @dataclass(frozen=True)
 class Missing:
-    """Why an entry a check needs is not in the snapshot."""
+    """Why an entry a check needs is not in the snapshot, or cannot be used."""
 
     entry: str
     reason: str
