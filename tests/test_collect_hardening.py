@@ -2,15 +2,69 @@
 
 from __future__ import annotations
 
+import json
+import logging
+from dataclasses import asdict
+from datetime import UTC, datetime
+
 import httpx
 import pytest
 
-from reporter.collect.http import ApiSession, okta_client
+from reporter.collect import CollectConfig, collect_snapshot
+from reporter.collect.evidence import Evidence
+from reporter.collect.http import (
+    SERVER_TEXT_CAP,
+    ApiSession,
+    cloudflare_client,
+    okta_client,
+)
+from reporter.collect.okta import collect_okta
 from reporter.collect.paging import okta_pages
 from reporter.errors import CollectError
+from reporter.snapshot import Snapshot, layout
 
 OKTA = "http://127.0.0.1:18083"
 OKTA_TOKEN = "okta-hardening-token-5f2a"
+CLOUDFLARE = "http://127.0.0.1:18081/client/v4"
+CF_TOKEN = "SECRETTOKEN123"
+ACCOUNT = "0123456789abcdef0123456789abcdef"
+BASE = f"/client/v4/accounts/{ACCOUNT}"
+
+
+def envelope(result: object) -> httpx.Response:
+    """A Cloudflare v4 success envelope holding ``result`` (one page)."""
+    info = {"page": 1, "per_page": 50, "count": 0, "total_count": 0}
+    body = {"success": True, "errors": [], "result": result, "result_info": info}
+    return httpx.Response(200, json=body)
+
+
+def echoing_cloudflare(
+    refused: str, message: str = "denied for {auth}"
+) -> httpx.MockTransport:
+    """An empty Cloudflare account whose ``refused`` path answers 403, echoing auth."""
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if path == BASE + refused:
+            text = message.format(auth=request.headers["authorization"])
+            error = {"code": 10000, "message": text}
+            return httpx.Response(403, json={"success": False, "errors": [error]})
+        if path == BASE:
+            return envelope({"id": ACCOUNT, "name": "Example"})
+        if "/scim/v2/" in path:
+            return httpx.Response(200, json={"totalResults": 0, "Resources": []})
+        return envelope([])
+
+    return httpx.MockTransport(handle)
+
+
+def collect_cloudflare_from(transport: httpx.MockTransport) -> Snapshot:
+    """Collect the fake Cloudflare account, with no Okta."""
+    config = CollectConfig(account_id=ACCOUNT, cloudflare_url=CLOUDFLARE)
+    with cloudflare_client(CLOUDFLARE, CF_TOKEN, transport=transport) as client:
+        return collect_snapshot(
+            config, client, None, clock=lambda: datetime.now(UTC), sleep=lambda s: None
+        )
 
 
 def two_servers(foreign: str, seen: list[httpx.Request]) -> httpx.MockTransport:
@@ -51,3 +105,75 @@ def test_a_next_link_to_the_same_origin_is_followed() -> None:
         fetched = okta_pages(ApiSession(client), "/api/v1/users", entry="okta/users")
 
     assert [user["id"] for user in fetched.data] == ["u1", "u2"]
+
+
+def test_an_echoed_token_is_not_in_the_manifest(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A 403 echoing "Bearer <token>" leaves no token in the manifest or the logs."""
+    caplog.set_level(logging.INFO)
+
+    snapshot = collect_cloudflare_from(echoing_cloudflare("/scim/v2/Users"))
+
+    manifest = json.dumps(asdict(snapshot.manifest))
+    reasons = [e.reason for e in snapshot.manifest.endpoints if e.reason]
+    assert CF_TOKEN not in manifest and CF_TOKEN not in caplog.text
+    assert any("denied for Bearer [redacted]" in r for r in reasons)
+
+
+def test_an_echoed_token_is_not_in_the_error() -> None:
+    """A refused account read echoing the token raises an error without it."""
+    transport = echoing_cloudflare("", "token {auth} has no access")
+
+    with pytest.raises(CollectError) as raised:
+        collect_cloudflare_from(transport)
+
+    assert "refused to read the account" in str(raised.value)
+    assert CF_TOKEN not in str(raised.value)
+    assert "[redacted]" in str(raised.value)
+
+
+def test_an_echoed_okta_token_is_not_in_the_error() -> None:
+    """Okta's 401 echoing "SSWS <token>" raises an error without the token."""
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        summary = f"Invalid token {request.headers['authorization']}"
+        body = {"errorCode": "E0000011", "errorSummary": summary}
+        return httpx.Response(401, json=body)
+
+    config = CollectConfig(
+        account_id=ACCOUNT, cloudflare_url=CLOUDFLARE, okta_url=OKTA, okta_v1_app_id="a"
+    )
+    client = okta_client(OKTA, OKTA_TOKEN, transport=httpx.MockTransport(handle))
+
+    with client, pytest.raises(CollectError) as raised:
+        collect_okta(ApiSession(client), Evidence(), config)
+
+    assert "Okta rejected the API token" in str(raised.value)
+    assert OKTA_TOKEN not in str(raised.value) and "SSWS [redacted]" in str(
+        raised.value
+    )
+
+
+def test_a_token_the_session_does_not_know_is_scrubbed_by_pattern() -> None:
+    """Any "Bearer <x>" in server text is redacted, not only the session's token."""
+    transport = echoing_cloudflare("/roles", "denied for Bearer someone-elses-token")
+
+    snapshot = collect_cloudflare_from(transport)
+
+    record = next(e for e in snapshot.manifest.endpoints if e.entry == layout.CF_ROLES)
+    assert record.reason is not None
+    assert "someone-elses-token" not in record.reason
+    assert "Bearer [redacted]" in record.reason
+
+
+def test_long_server_text_is_capped() -> None:
+    """A 5,000-character error message is cut to the cap in the manifest."""
+    transport = echoing_cloudflare("/roles", "x" * 5000)
+
+    snapshot = collect_cloudflare_from(transport)
+
+    record = next(e for e in snapshot.manifest.endpoints if e.entry == layout.CF_ROLES)
+    assert record.reason is not None
+    assert "x" * SERVER_TEXT_CAP not in record.reason
+    assert "x" * (SERVER_TEXT_CAP - 1) + "…" in record.reason

@@ -204,7 +204,8 @@ def _account(session: ApiSession, base: str) -> Fetched:
     # Every other entry is read as this account's: another id means the wrong API.
     if not isinstance(found, str) or found.casefold() != asked.casefold():
         raise CollectError(
-            f"GET {base} answered with the account {found!r}, not {asked}",
+            f"GET {base} answered with the account "
+            f"{session.server_text(repr(found))}, not {asked}",
             url=base,
             hint="check --cloudflare-url: it must be the Cloudflare v4 API",
         )

@@ -7,6 +7,7 @@ turns an answer it cannot use into a ``CollectError`` that names the URL.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections import Counter
@@ -40,7 +41,13 @@ _RETRIED_ERRORS = (
     httpx.RemoteProtocolError,
 )
 
+# Server text (error messages, content types) shown to the user is cut here.
+SERVER_TEXT_CAP = 300
+REDACTED = "[redacted]"
+_CREDENTIAL = re.compile(r"\b(Bearer|SSWS)\s+[^\s\"',;]+", re.IGNORECASE)
+
 Params = Mapping[str, str | int]
+Clean = Callable[[str], str]
 # progress(entry, pages read, pages known so far to be needed)
 Progress = Callable[[str, int, int], None]
 Sleep = Callable[[float], None]
@@ -94,6 +101,21 @@ def _client(
         timeout=httpx.Timeout(timeout),
         transport=transport,
     )
+
+
+def scrub(text: str, secrets: Iterable[str] = ()) -> str:
+    """Server-provided ``text`` safe to show: no known token, no credential, capped.
+
+    A server may echo the Authorization header back; its text reaches stderr,
+    the manifest and the reports, so it is cleaned before any of them.
+    """
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, REDACTED)
+    text = _CREDENTIAL.sub(lambda match: f"{match.group(1)} {REDACTED}", text)
+    if len(text) > SERVER_TEXT_CAP:
+        return text[: SERVER_TEXT_CAP - 1] + "…"
+    return text
 
 
 class ApiError(CollectError):
@@ -158,6 +180,12 @@ class ApiSession:
         self._slots = threading.BoundedSemaphore(self.concurrency)
         self._lock = threading.Lock()
         self._aborted = threading.Event()
+        authorization = client.headers.get("authorization", "")
+        self._secrets = [s for s in (authorization.partition(" ")[2],) if s]
+
+    def server_text(self, text: str) -> str:
+        """``text`` from a server, without this session's token, capped (scrub)."""
+        return scrub(text, self._secrets)
 
     def abort(self) -> None:
         """Make every later GET of this session raise Aborted (threads stop soon)."""
@@ -201,7 +229,7 @@ class ApiSession:
         response = self._get(url, entry, page, params, exchange)
         if exchange.parsed:
             return exchange.body, response
-        return json_body(response, exchange.sent), response
+        return json_body(response, exchange.sent, clean=self.server_text), response
 
     def get(
         self, url: str, *, entry: str, page: int = 1, params: Params | None = None
@@ -224,14 +252,15 @@ class ApiSession:
         except _RetryableStatus as exc:
             response = exc.response
         except httpx.TransportError as exc:
+            url = self.server_text(str(request.url))
             raise CollectError(
-                f"GET {request.url} failed after {_attempts(retrying)} attempt(s): "
+                f"GET {url} failed after {_attempts(retrying)} attempt(s): "
                 f"{type(exc).__name__}",
-                url=str(request.url),
+                url=url,
                 hint="check the network and the API base URL",
             ) from exc
         if response.is_error:
-            raise api_error(response, _attempts(retrying))
+            raise api_error(response, _attempts(retrying), clean=self.server_text)
         self._count_page(entry)
         return response
 
@@ -277,7 +306,8 @@ class ApiSession:
         exchange: _Exchange,
     ) -> httpx.Response:
         if self._aborted.is_set():
-            raise Aborted(f"GET {request.url} not sent: the collection was stopped")
+            url = self.server_text(str(request.url))
+            raise Aborted(f"GET {url} not sent: the collection was stopped")
         retries = exchange.sent
         exchange.sent += 1
         with self._slots:
@@ -295,7 +325,7 @@ class ApiSession:
         if response.status_code == 429 or response.is_server_error:
             raise _RetryableStatus(response)
         if exchange.want_json and _content_type(response) in JSON_TYPES:
-            exchange.parse(response)
+            exchange.parse(response, self.server_text)
         return response
 
     def _record(
@@ -308,8 +338,9 @@ class ApiSession:
         retries: int,
     ) -> None:
         elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
-        # Path and query only: the host is in the manifest's sources.
-        path = request.url.raw_path.decode("ascii")
+        # Path and query only: the host is in the manifest's sources. A next
+        # link's query comes from the server, so it is cleaned too.
+        path = scrub(request.url.raw_path.decode("ascii"), self._secrets)
         log.info(
             "%s %s %s %.1f ms", request.method, path, status or "no answer", elapsed_ms
         )
@@ -335,14 +366,15 @@ class _Exchange:
         self.parsed = False
         self.body: Any = None
 
-    def parse(self, response: httpx.Response) -> None:
+    def parse(self, response: httpx.Response, clean: Clean) -> None:
         """Parse a 2xx JSON body; a truncated one is retried as a 5xx would be."""
         if response.is_error:
             return
         try:
             self.body = response.json()
         except ValueError:
-            log.warning("GET %s: the JSON body is invalid", response.request.url)
+            url = clean(str(response.request.url))
+            log.warning("GET %s: the JSON body is invalid", url)
             raise _RetryableStatus(response) from None
         self.parsed = True
 
@@ -433,11 +465,13 @@ def _log_retry(state: tenacity.RetryCallState) -> None:
     log.warning("%s; retry %d in %.1f s", what, state.attempt_number, wait)
 
 
-def json_body(response: httpx.Response, attempts: int = 1) -> Any:
+def json_body(
+    response: httpx.Response, attempts: int = 1, *, clean: Clean = scrub
+) -> Any:
     """The JSON body of ``response``; a CollectError when it is not JSON."""
-    content_type = _content_type(response)
-    url = str(response.request.url)
-    if content_type not in JSON_TYPES:
+    content_type = clean(_content_type(response))
+    url = clean(str(response.request.url))
+    if _content_type(response) not in JSON_TYPES:
         raise CollectError(
             f"GET {url} answered HTTP {response.status_code} with "
             f"{content_type or 'no content type'}, not JSON",
@@ -458,16 +492,25 @@ def json_body(response: httpx.Response, attempts: int = 1) -> Any:
         ) from exc
 
 
-def api_error(response: httpx.Response, attempts: int = 1) -> ApiError:
-    """An ApiError for an HTTP error answer, with the API's code when it gave one."""
-    code, detail = _error_details(_error_body(response))
+def api_error(
+    response: httpx.Response, attempts: int = 1, *, clean: Clean = scrub
+) -> ApiError:
+    """An ApiError for an HTTP error answer, with the API's code when it gave one.
+
+    Every piece of server text in it has gone through ``clean``.
+    """
+    code, detail = (
+        None if text is None else clean(text)
+        for text in _error_details(_error_body(response))
+    )
     status = response.status_code
-    url = str(response.request.url)
+    url = clean(str(response.request.url))
+    content_type = clean(_content_type(response))
     message = f"GET {url} answered HTTP {status}"
     if code or detail:
         message += f" ({', '.join(p for p in (code, detail) if p)})"
-    elif _content_type(response):
-        message += f" with {_content_type(response)}"
+    elif content_type:
+        message += f" with {content_type}"
     if attempts > 1:
         message += f" after {attempts} attempts"
     return ApiError(message, url=url, status=status, code=code, detail=detail)

@@ -291,27 +291,28 @@ def okta_pages(
         )
         visited.add(str(response.request.url))
         merged.add(_list_of_objects(body, url, "the body"), page)
-        next_url = _next_link(session.client, response, visited)
+        next_url = _next_link(session, response, visited)
     return Fetched(merged.items, page, len(merged.items))
 
 
 def _next_link(
-    client: httpx.Client, response: httpx.Response, visited: set[str]
+    session: ApiSession, response: httpx.Response, visited: set[str]
 ) -> str | None:
     """The ``next`` URL to follow, or None when done or when it would loop."""
     # response.links joins several Link header fields and one combined field.
     target = response.links.get("next", {}).get("url")
     if not target:
         return None
-    absolute = client.base_url.join(target)
+    absolute = session.client.base_url.join(target)
+    here, shown = (session.server_text(str(u)) for u in (response.url, absolute))
     if str(absolute) in visited:
-        log.warning("%s: next link repeats %s; stopped there", response.url, target)
+        log.warning("%s: next link repeats %s; stopped there", here, shown)
         return None
-    if _origin(absolute) != _origin(client.base_url):
+    if _origin(absolute) != _origin(session.client.base_url):
         # Following it would send the API token to another origin.
         raise CollectError(
-            f"GET {response.url} links its next page to another origin: {absolute}",
-            url=str(response.url),
+            f"GET {here} links its next page to another origin: {shown}",
+            url=here,
             hint="check --okta-url; it must be the org's own URL (scheme, host, port)",
         )
     return str(absolute)
