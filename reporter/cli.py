@@ -39,7 +39,12 @@ from reporter.audit import (
     run_staged_demo,
 )
 from reporter.collect import CollectConfig
-from reporter.collect.http import CONCURRENCY
+from reporter.collect.http import (
+    CLOUDFLARE_URL_OPTION,
+    CONCURRENCY,
+    OKTA_URL_OPTION,
+    check_base_url,
+)
 from reporter.collect.interface import AuditWindow
 from reporter.collect.limiter import RateLimit
 from reporter.demo.generator import MIN_SIZE
@@ -225,6 +230,9 @@ def collect(
                 "name the accounts to collect",
                 hint="pass --account ID (repeatable) or --all-accounts, not both",
             )
+        check_base_url(cloudflare_url, CLOUDFLARE_URL_OPTION)
+        if okta_url is not None:
+            check_base_url(okta_url, OKTA_URL_OPTION)
         if okta_url and not (okta_v1_app and okta_v2_app):
             raise ConfigError(
                 "--okta-url needs the ids of both Cloudflare apps in Okta",

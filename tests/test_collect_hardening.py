@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import subprocess
+import sys
 from dataclasses import asdict
 from datetime import UTC, datetime
+from pathlib import Path
 
 import httpx
 import pytest
@@ -20,7 +24,7 @@ from reporter.collect.http import (
 )
 from reporter.collect.okta import collect_okta
 from reporter.collect.paging import okta_pages
-from reporter.errors import CollectError
+from reporter.errors import CollectError, ConfigError
 from reporter.snapshot import Snapshot, layout
 
 OKTA = "http://127.0.0.1:18083"
@@ -177,3 +181,83 @@ def test_long_server_text_is_capped() -> None:
     assert record.reason is not None
     assert "x" * SERVER_TEXT_CAP not in record.reason
     assert "x" * (SERVER_TEXT_CAP - 1) + "…" in record.reason
+
+
+@pytest.mark.parametrize("token", ["SEKRITé2", "abc\ndef", "two words"])
+def test_a_token_an_http_header_cannot_carry_is_refused(token: str) -> None:
+    """A non-ASCII, multi-line or spaced token is a ConfigError naming the variable."""
+    with pytest.raises(ConfigError) as raised:
+        cloudflare_client(CLOUDFLARE, token)
+
+    assert "CLOUDFLARE_API_TOKEN" in str(raised.value)
+    assert token not in str(raised.value)
+
+
+def test_a_bad_okta_token_names_its_variable() -> None:
+    """The Okta client names OKTA_API_TOKEN for a token with a line break."""
+    with pytest.raises(ConfigError, match="OKTA_API_TOKEN"):
+        okta_client(OKTA, "okta\r\ntoken")
+
+
+def test_a_url_with_a_password_is_refused_without_echoing_it() -> None:
+    """--cloudflare-url with user:password@ is refused; the password is not shown."""
+    with pytest.raises(ConfigError) as raised:
+        cloudflare_client("http://bob:PASSWORD@127.0.0.1:18081/client/v4", CF_TOKEN)
+
+    assert "--cloudflare-url" in str(raised.value)
+    assert "PASSWORD" not in str(raised.value)
+
+
+@pytest.mark.parametrize("url", ["", "example.okta.com", "ftp://example.okta.com"])
+def test_an_okta_url_without_http_scheme_or_host_is_refused(url: str) -> None:
+    """An empty, scheme-less or non-http --okta-url is a ConfigError naming it."""
+    with pytest.raises(ConfigError) as raised:
+        okta_client(url, OKTA_TOKEN)
+
+    assert "--okta-url" in str(raised.value)
+    assert "https://example.okta.com" in str(raised.value)
+
+
+def test_collect_snapshot_refuses_a_source_url_with_a_password() -> None:
+    """A config whose URL has userinfo never reaches the manifest's sources."""
+    config = CollectConfig(
+        account_id=ACCOUNT, cloudflare_url="https://bob:PASSWORD@api.example/v4"
+    )
+    client = cloudflare_client(CLOUDFLARE, CF_TOKEN, transport=echoing_cloudflare(""))
+
+    with client, pytest.raises(ConfigError, match="--cloudflare-url"):
+        collect_snapshot(config, client, None, clock=lambda: datetime.now(UTC))
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run the tool as a user would, with a Cloudflare token in the environment."""
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_TOKEN")}
+    env.update(CLOUDFLARE_API_TOKEN=CF_TOKEN, OKTA_API_TOKEN=OKTA_TOKEN)
+    return subprocess.run(
+        [sys.executable, "-m", "reporter", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_collect_refuses_an_empty_okta_url(tmp_path: Path) -> None:
+    """collect --okta-url '' exits 2 naming --okta-url, before any request."""
+    result = cli(
+        "collect",
+        "--account",
+        ACCOUNT,
+        "--out",
+        str(tmp_path / "s.zip"),
+        "--okta-url",
+        "",
+        "--okta-v1-app",
+        "a",
+        "--okta-v2-app",
+        "b",
+    )
+
+    assert result.returncode == 2, result.stderr
+    assert "--okta-url '' is not an http(s) URL with a host" in result.stderr

@@ -55,6 +55,40 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
+# What an HTTP header can carry: visible ASCII, no spaces or line breaks.
+_HEADER_SAFE = re.compile(r"[\x21-\x7e]+")
+CLOUDFLARE_URL_OPTION = "--cloudflare-url"
+OKTA_URL_OPTION = "--okta-url"
+_EXAMPLES = {
+    CLOUDFLARE_URL_OPTION: "https://api.cloudflare.com/client/v4",
+    OKTA_URL_OPTION: "https://example.okta.com",
+}
+
+
+def check_base_url(url: str, option: str) -> None:
+    """Refuse an API base URL that is not http(s) with a host, or carries userinfo.
+
+    A password in the URL would be stored in the manifest's sources, so it is
+    refused and never echoed.
+    """
+    try:
+        parsed: httpx.URL | None = httpx.URL(url)
+    except httpx.InvalidURL:
+        parsed = None
+    example = _EXAMPLES.get(option, "https://host/path")
+    if "@" in url or (parsed is not None and parsed.userinfo):
+        raise ConfigError(
+            f"{option} carries a user name or password (not shown)",
+            hint=f"pass {option} without 'user:password@'; tokens come from "
+            "the environment",
+        )
+    if parsed is None or parsed.scheme not in ("http", "https") or not parsed.host:
+        raise ConfigError(
+            f"{option} {url!r} is not an http(s) URL with a host",
+            hint=f"pass {option} like {example}",
+        )
+
+
 def cloudflare_client(
     base_url: str,
     token: str,
@@ -63,6 +97,7 @@ def cloudflare_client(
     transport: httpx.BaseTransport | None = None,
 ) -> httpx.Client:
     """A client for the Cloudflare v4 API (dashboard SCIM included), Bearer auth."""
+    check_base_url(base_url, CLOUDFLARE_URL_OPTION)
     _require_token(token, "CLOUDFLARE_API_TOKEN")
     return _client(base_url, f"Bearer {token}", timeout, transport)
 
@@ -75,6 +110,7 @@ def okta_client(
     transport: httpx.BaseTransport | None = None,
 ) -> httpx.Client:
     """A client for the Okta Management API, ``SSWS`` token auth (idp-apis.md §2.1)."""
+    check_base_url(base_url, OKTA_URL_OPTION)
     _require_token(token, "OKTA_API_TOKEN")
     return _client(base_url, f"SSWS {token}", timeout, transport)
 
@@ -82,6 +118,14 @@ def okta_client(
 def _require_token(token: str, variable: str) -> None:
     if not token.strip():
         raise ConfigError("the API token is empty", hint=f"set {variable}")
+    if not _HEADER_SAFE.fullmatch(token):
+        # The value is never shown: it is a secret, even when malformed.
+        raise ConfigError(
+            f"{variable} holds characters an HTTP header cannot carry "
+            "(non-ASCII, spaces or line breaks)",
+            hint=f"set {variable} to the token exactly as issued, without quotes, "
+            "spaces or line breaks",
+        )
 
 
 def _client(

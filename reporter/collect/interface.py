@@ -13,7 +13,15 @@ import httpx
 from reporter import __version__
 from reporter.collect.cloudflare import collect_cloudflare
 from reporter.collect.evidence import Evidence
-from reporter.collect.http import CONCURRENCY, ApiSession, Progress, Sleep
+from reporter.collect.http import (
+    CLOUDFLARE_URL_OPTION,
+    CONCURRENCY,
+    OKTA_URL_OPTION,
+    ApiSession,
+    Progress,
+    Sleep,
+    check_base_url,
+)
 from reporter.collect.limiter import RateLimit, RateLimiter, VirtualTime
 from reporter.collect.okta import collect_okta
 from reporter.collect.partial import PartialState
@@ -168,6 +176,10 @@ def _validate(config: CollectConfig, okta: httpx.Client | None) -> None:
         raise ConfigError(
             "an Okta client was given without okta_url", hint="pass --okta-url"
         )
+    # The manifest's sources are these URLs: a password must never reach it.
+    check_base_url(config.cloudflare_url, CLOUDFLARE_URL_OPTION)
+    if config.okta_url:
+        check_base_url(config.okta_url, OKTA_URL_OPTION)
 
 
 def _utc(moment: datetime) -> str:
