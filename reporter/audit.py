@@ -72,23 +72,42 @@ def run_report(
     snapshot: Path, formats: Sequence[str], out_dir: Path, judging: Judging
 ) -> RunOutcome:
     """Analyse ``snapshot``, write the reports and judge the findings."""
-    return report_analysis(analyze(read_snapshot(snapshot)), formats, out_dir, judging)
+    analysis = analyze(read_snapshot(snapshot))
+    return report_analysis(analysis, formats, out_dir, judging, protect=(snapshot,))
 
 
 def report_analysis(
-    analysis: Analysis, formats: Sequence[str], out_dir: Path, judging: Judging
+    analysis: Analysis,
+    formats: Sequence[str],
+    out_dir: Path,
+    judging: Judging,
+    *,
+    protect: Sequence[Path] = (),
 ) -> RunOutcome:
-    """Write the reports of ``analysis`` and judge its findings."""
+    """Write the reports of ``analysis`` and judge its findings.
+
+    No report may overwrite a ``protect`` path (the snapshot it came from).
+    """
     outcome = apply_suppressions(analysis.findings, judging.suppressions, judging.today)
     result = evaluate(outcome, judging.gate, analysis.not_assessed)
 
     visual = [f for f in formats if f != "json"]
-    # TODO: the readiness HTML, PDF and workbook do not mark suppressed
-    # findings yet (their report model has no field for it); JSON and stderr do.
-    paths = render_reports(analysis, visual, out_dir) if visual else []
+    extra = []
     if "json" in formats:
         document = report_document(analysis, Judgement(outcome, result, judging.today))
-        paths += write_outputs(out_dir, [(REPORT_JSON, to_bytes(document))])
+        extra.append((REPORT_JSON, to_bytes(document)))
+    # One write for every file, so a failure leaves none of this run's.
+    if visual:
+        paths = render_reports(
+            analysis,
+            visual,
+            out_dir,
+            suppressions=outcome,
+            extra=extra,
+            protect=protect,
+        )
+    else:
+        paths = write_outputs(out_dir, extra, protect=protect)
     return RunOutcome(paths, result, outcome)
 
 
@@ -101,11 +120,16 @@ def run_diff(
 ) -> RunOutcome:
     """Diff two snapshots of one account, write the diff reports, judge them."""
     diff = diff_analyses(analyze(read_snapshot(before)), analyze(read_snapshot(after)))
-    return report_diff(diff, formats, out_dir, judging)
+    return report_diff(diff, formats, out_dir, judging, protect=(before, after))
 
 
 def report_diff(
-    diff: DiffResult, formats: Sequence[str], out_dir: Path, judging: Judging
+    diff: DiffResult,
+    formats: Sequence[str],
+    out_dir: Path,
+    judging: Judging,
+    *,
+    protect: Sequence[Path] = (),
 ) -> RunOutcome:
     """Write the reports of ``diff``; only its own and new findings gate."""
     judged = diff.findings + diff.new_findings + diff.persisting_findings
@@ -115,10 +139,12 @@ def report_diff(
 
     view = build_diff_view(diff, outcome, result, judging.today)
     visual = [f for f in formats if f != "json"]
-    paths = render_diff(view, visual, out_dir) if visual else []
+    paths = render_diff(view, visual, out_dir, protect=protect) if visual else []
     if "json" in formats:
         document = diff_document(diff, Judgement(outcome, result, judging.today))
-        paths += write_outputs(out_dir, [(DIFF_JSON, to_bytes(document))])
+        paths += write_outputs(
+            out_dir, [(DIFF_JSON, to_bytes(document))], protect=protect
+        )
     return RunOutcome(paths, result, outcome)
 
 

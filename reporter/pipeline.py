@@ -102,8 +102,12 @@ def token_accounts(cloudflare_url: str, token: str) -> list[str]:
 def report_from_file(
     snapshot_path: Path, formats: Sequence[str], out_dir: Path
 ) -> list[Path]:
-    """Analyse a snapshot file and write the requested reports into ``out_dir``."""
-    return render_reports(analyze(read_snapshot(snapshot_path)), formats, out_dir)
+    """Analyse a snapshot file and write the requested reports into ``out_dir``.
+
+    No report may overwrite the snapshot itself.
+    """
+    analysis = analyze(read_snapshot(snapshot_path))
+    return render_reports(analysis, formats, out_dir, protect=(snapshot_path,))
 
 
 def run_demo(

@@ -7,6 +7,8 @@
   var collator = new Intl.Collator("en", { numeric: true, sensitivity: "base" });
   var raw = JSON.parse(document.getElementById("report-data").textContent);
   var S = raw.strings;
+  // False when the at-risk check could not run: "no" would then be a guess.
+  var atRiskAssessed = raw.at_risk_assessed;
 
   // Rows arrive as arrays in the column orders of reporter/render/html.py,
   // repeated strings as numbers into raw.strings; decode them once.
@@ -26,7 +28,7 @@
     }),
     findings: raw.findings.map(function (r) {
       return { id: r[0], check: str(r[1]), severity: str(r[2]), title: r[3],
-        subject: r[4], detail: r[5], members: r[6] };
+        subject: r[4], detail: r[5], members: r[6], suppression: r[7] };
     }),
     idp: raw.idp.map(function (r) {
       return [str(r[0]), str(r[1]), r[2], str(r[3]), str(r[4]), str(r[5]), r[6]];
@@ -154,7 +156,8 @@
       groups.push(el("div", "User groups: " + m.ug.join(", ")));
     }
     cell(tr, groups);
-    cell(tr, m.lose.length ? "yes: would lose " + m.lose.join(", ") : "no");
+    cell(tr, !atRiskAssessed ? "could not assess" :
+      m.lose.length ? "yes: would lose " + m.lose.join(", ") : "no");
   }
 
   function renderAtRisk(m, tr) {
@@ -167,8 +170,14 @@
 
   function renderFinding(f, tr) {
     tr.id = findingAnchor(f.id);
-    tr.className = "finding severity-" + f.severity;
-    cell(tr, el("span", f.severity, "severity"));
+    tr.className = "finding severity-" + f.severity + (f.suppression ? " suppressed" : "");
+    var severity = [el("span", f.severity, "severity")];
+    if (f.suppression) {
+      // [owner, reason, expires]: an accepted risk, still listed.
+      severity.push(el("span", "suppressed until " + f.suppression[2] + " by " +
+        f.suppression[0] + ": " + f.suppression[1], "suppression"));
+    }
+    cell(tr, lines(severity));
     cell(tr, lines([el("strong", f.title), el("code", f.check)]));
     cell(tr, f.subject, { auto: true });
     cell(tr, f.detail, { auto: true });

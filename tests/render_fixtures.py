@@ -65,6 +65,9 @@ SHOWN_HOSTILE_NAMES = (
     "Eve gnp.exe Mallory",
     LONG_NAME,
 )
+# As the HTML and PDF show them: names longer than 200 characters are cut
+# with an ellipsis (the workbook keeps SHOWN_HOSTILE_NAMES whole).
+DISPLAYED_HOSTILE_NAMES = (*SHOWN_HOSTILE_NAMES[:-1], LONG_NAME[:199] + "\u2026")
 HOSTILE_NAME = '=HYPERLINK("http://x.invalid")<script>alert(1)</script>'
 BELL_NAME = "Bell\x07 Ringer"
 

@@ -11,10 +11,10 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from render_fixtures import (
     DAVID,
+    DISPLAYED_HOSTILE_NAMES,
     HOSTILE_NAMES,
     LI,
     MEMBERS,
-    SHOWN_HOSTILE_NAMES,
     build_analysis,
     build_hostile_analysis,
     build_large_analysis,
@@ -242,7 +242,7 @@ def test_hostile_names_render_as_plain_text(browser: Browser, hostile_url: str) 
 
     shown = [c.text_content() for c in cells]
     children = [c.locator("bdi *").count() for c in cells]
-    assert shown == list(SHOWN_HOSTILE_NAMES)
+    assert shown == list(DISPLAYED_HOSTILE_NAMES)
     assert children == [0] * len(HOSTILE_NAMES)
     assert seen.errors == []
     seen.page.close()

@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 from bs4 import BeautifulSoup, Tag
 from render_fixtures import (
+    DISPLAYED_HOSTILE_NAMES,
     EVIDENCE,
     FINDINGS,
     HOSTILE_NAME,
     MEMBERS,
     MEMBERS_AT_RISK,
-    SHOWN_HOSTILE_NAMES,
     build_analysis,
     build_hostile_analysis,
     build_large_analysis,
@@ -225,7 +225,7 @@ def test_hostile_names_cannot_close_the_data_block() -> None:
 
     assert b"<" not in raw and b">" not in raw
     names = [m["name"] for m in _data(soup)["members"]][len(MEMBERS) :]
-    assert names == list(SHOWN_HOSTILE_NAMES)
+    assert names == list(DISPLAYED_HOSTILE_NAMES)
     assert len(soup.find_all("script")) == 2
 
 

@@ -11,11 +11,11 @@ from pypdf import PdfReader
 from render_fixtures import (
     ACCOUNT_ID,
     DAVID,
+    DISPLAYED_HOSTILE_NAMES,
     EVIDENCE,
     LAYLA,
     LI,
     MEMBERS_AT_RISK,
-    SHOWN_HOSTILE_NAMES,
     SNAPSHOT_SHA256,
     build_analysis,
     build_hostile_analysis,
@@ -164,7 +164,9 @@ def test_access_table_header_repeats_on_every_page() -> None:
     texts = [" ".join(page.extract_text().split()) for page in reader.pages]
 
     start = next(
-        i for i, t in enumerate(texts) if f"Member access {ACCESS_HEADER}" in t
+        i
+        for i, t in enumerate(texts)
+        if f"Members and their grants (86) {ACCESS_HEADER}" in t
     )
     rows = re.compile(r"user\d+@example\.com User \d+ No grants")
     continued = [t for t in texts[start + 1 :] if rows.search(t)]
@@ -192,7 +194,7 @@ def test_contents_page_numbers_point_at_their_sections(pages: list[str]) -> None
         "Could not assess",
         "The six migration steps",
     ]
-    assert len(entries) == 9
+    assert len(entries) == 11
     for name, page in entries:
         assert name in pages[int(page) - 1], (name, page)
 
@@ -209,11 +211,13 @@ def test_bookmarks_follow_the_sections(pdf: bytes) -> None:
         "Executive summary",
         "Could not assess (1)",
         "The six migration steps",
-        "Findings by check (6)",
+        "Findings (6)",
         "Members at risk (2)",
-        "Member access",
-        "Virtual groups and user groups",
-        "Appendix: collection evidence",
+        "Members and their grants (6)",
+        "Virtual groups of this account (2)",
+        "User groups (2)",
+        "Unmapped legacy roles (1)",
+        "Collection evidence",
         "Sign-off",
     ]
     assert "Access depends on a virtual group alone (2)" in [
@@ -232,7 +236,7 @@ def test_findings_are_grouped_by_check_with_members(pages: list[str]) -> None:
 
 def test_evidence_appendix_lists_entries_hashes_and_failures(pages: list[str]) -> None:
     """The appendix gives each entry's hash, the failed one's reason, the requests."""
-    appendix = " ".join(p for p in pages if "Appendix: collection evidence" in p)
+    appendix = " ".join(p for p in pages if "Collection evidence" in p)
 
     assert "Collection started 2026-11-30 09:14:02 UTC" in appendix
     assert "cloudflare/members.json ok 1 6" in appendix
@@ -257,7 +261,7 @@ def test_hostile_names_are_printed_as_text() -> None:
     """Markup, formula prefixes, RTL overrides and 500 characters print as text."""
     text = " ".join(_texts(render_pdf(build_report(build_hostile_analysis()))))
 
-    missing = [n for n in SHOWN_HOSTILE_NAMES if " ".join(n.split()) not in text]
+    missing = [n for n in DISPLAYED_HOSTILE_NAMES if " ".join(n.split()) not in text]
     assert missing == []
     assert "exe.png" not in text
 

@@ -7,8 +7,8 @@ comes from the snapshot.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
 
 from reporter.analyze.catalog import load_catalog
 from reporter.analyze.model import (
@@ -28,9 +28,15 @@ from reporter.analyze.model import (
 from reporter.errors import RenderError
 from reporter.render.charts import BarChart, StepStrip, bar_chart, step_strip
 from reporter.snapshot.model import RequestRecord
+from reporter.suppress import Suppression, SuppressionOutcome
 
 REPORT_TITLE = "SCIM v1 virtual group migration readiness"
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S UTC"
+NOT_ASSESSED_TEXT = "could not assess"
+# Names, emails and subjects longer than this are cut in the HTML and PDF
+# (a 20,000-character name added 48 PDF pages); the workbook keeps them whole.
+DISPLAY_LIMIT = 200
+ELLIPSIS = "\u2026"
 
 
 @dataclass(frozen=True)
@@ -81,11 +87,29 @@ class MemberRow:
     user_groups: tuple[str, ...]
     would_lose: tuple[str, ...]  # permission groups held only through virtual groups
     findings: tuple[FindingLink, ...]
+    at_risk_assessed: bool = True  # False: would_lose is unknown, not empty
 
     @property
     def at_risk(self) -> bool:
         """Whether removing the virtual groups today would take access away."""
         return bool(self.would_lose)
+
+    @property
+    def at_risk_text(self) -> str:
+        """ "yes", "no" or "could not assess", as every format shows it."""
+        if not self.at_risk_assessed:
+            return NOT_ASSESSED_TEXT
+        return "yes" if self.at_risk else "no"
+
+
+@dataclass(frozen=True)
+class SuppressionView:
+    """The accepted risk a finding is suppressed by, as the reports show it."""
+
+    owner: str
+    reason: str
+    expires: date
+    expires_text: str  # ISO date, e.g. "2027-01-31"
 
 
 @dataclass(frozen=True)
@@ -100,6 +124,12 @@ class FindingRow:
     subject: str
     detail: str
     members: tuple[MemberLink, ...]
+    suppression: SuppressionView | None = None  # None: the finding is open
+
+    @property
+    def suppressed(self) -> bool:
+        """Whether an accepted risk suppresses the finding."""
+        return self.suppression is not None
 
 
 @dataclass(frozen=True)
@@ -109,6 +139,14 @@ class SeverityGroup:
     severity: str
     count: int
     findings: tuple[FindingRow, ...]
+    suppressed: int = 0  # how many of ``count`` are suppressed
+
+    @property
+    def count_text(self) -> str:
+        """The count, with the suppressed ones named: "3 (1 suppressed)"."""
+        if not self.suppressed:
+            return str(self.count)
+        return f"{self.count} ({self.suppressed} suppressed)"
 
 
 @dataclass(frozen=True)
@@ -211,14 +249,44 @@ class Report:
     idp_assignments: tuple[IdpAssignment, ...]
     evidence: EvidenceView | None  # None when the analysis carries no manifest
     charts: Charts
+    at_risk_assessed: bool = True  # False: members_at_risk is unknown, not empty
+    suppressed_count: int = 0  # findings an accepted risk suppresses
+
+    @property
+    def at_risk_count_text(self) -> str:
+        """How many members are at risk, or "could not assess"."""
+        if not self.at_risk_assessed:
+            return NOT_ASSESSED_TEXT
+        return str(len(self.members_at_risk))
+
+    @property
+    def finding_count_text(self) -> str:
+        """The findings count, with the suppressed ones named."""
+        if not self.suppressed_count:
+            return str(self.finding_count)
+        return f"{self.finding_count}, {self.suppressed_count} suppressed"
 
 
-def build_report(analysis: Analysis) -> Report:
-    """Turn an analysis into the report model the renderers share."""
+def build_report(
+    analysis: Analysis, suppressions: SuppressionOutcome | None = None
+) -> Report:
+    """Turn an analysis into the report model the renderers share.
+
+    ``suppressions`` marks the findings an accepted risk suppresses.
+    """
     snapshot_time = parse_snapshot_time(analysis.collected_at)
     members = _member_rows(analysis)
     emails = {m.member_id: m.email for m in analysis.members}
-    findings = tuple(_finding_row(f, emails) for f in analysis.findings)
+    # One lookup table: SuppressionOutcome.suppression_of scans every finding.
+    accepted = {
+        j.finding.finding_id: j.suppression
+        for j in (suppressions.judged if suppressions else ())
+        if j.suppression is not None
+    }
+    findings = tuple(
+        _finding_row(f, emails, _suppression_view(accepted.get(f.finding_id)))
+        for f in analysis.findings
+    )
     steps = tuple(_step_row(step) for step in analysis.steps)
     severity_groups = _group_by_severity(findings)
 
@@ -250,6 +318,89 @@ def build_report(analysis: Analysis) -> Report:
         idp_assignments=analysis.idp_assignments,
         evidence=_evidence_view(analysis.evidence),
         charts=_charts(steps, severity_groups, analysis.members),
+        at_risk_assessed=analysis.at_risk_assessed,
+        suppressed_count=sum(1 for f in findings if f.suppressed),
+    )
+
+
+def for_display(report: Report, limit: int = DISPLAY_LIMIT) -> Report:
+    """``report`` with names, emails and subjects cut at ``limit`` characters.
+
+    The HTML and PDF show this; the workbook keeps the full text.
+    """
+    members = tuple(_short_member(m, limit) for m in report.members)
+    groups = tuple(
+        replace(g, findings=tuple(_short_finding(f, limit) for f in g.findings))
+        for g in report.finding_groups
+    )
+    return replace(
+        report,
+        account_name=shorten(report.account_name, limit),
+        members=members,
+        members_at_risk=tuple(m for m in members if m.at_risk),
+        finding_groups=groups,
+        finding_checks=_group_by_check(groups),
+        virtual_groups=tuple(_short_group(g, limit) for g in report.virtual_groups),
+        foreign_virtual_groups=tuple(
+            _short_group(g, limit) for g in report.foreign_virtual_groups
+        ),
+        user_groups=tuple(
+            replace(g, name=shorten(g.name, limit)) for g in report.user_groups
+        ),
+        idp_assignments=tuple(
+            replace(a, login=shorten(a.login, limit)) for a in report.idp_assignments
+        ),
+        verdict=replace(
+            report.verdict,
+            blockers=tuple(shorten(b, 2 * limit) for b in report.verdict.blockers),
+        ),
+    )
+
+
+def shorten(text: str, limit: int = DISPLAY_LIMIT) -> str:
+    """``text`` cut to at most ``limit`` characters, an ellipsis marking the cut."""
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1] + ELLIPSIS
+
+
+def _short_member(member: MemberRow, limit: int) -> MemberRow:
+    return replace(
+        member,
+        email=shorten(member.email, limit),
+        name=shorten(member.name, limit),
+        user_groups=tuple(shorten(g, limit) for g in member.user_groups),
+        virtual_groups=tuple(shorten(g, limit) for g in member.virtual_groups),
+    )
+
+
+def _short_finding(finding: FindingRow, limit: int) -> FindingRow:
+    return replace(
+        finding,
+        subject=shorten(finding.subject, limit),
+        detail=shorten(finding.detail, 5 * limit),
+        members=tuple(
+            replace(m, label=shorten(m.label, limit)) for m in finding.members
+        ),
+    )
+
+
+def _short_group(group: VirtualGroup, limit: int) -> VirtualGroup:
+    return replace(
+        group,
+        display_name=shorten(group.display_name, limit),
+        members=tuple(shorten(m, limit) for m in group.members),
+    )
+
+
+def _suppression_view(suppression: Suppression | None) -> SuppressionView | None:
+    if suppression is None:
+        return None
+    return SuppressionView(
+        owner=suppression.owner,
+        reason=suppression.reason,
+        expires=suppression.expires,
+        expires_text=suppression.expires.isoformat(),
     )
 
 
@@ -292,11 +443,14 @@ def _member_rows(analysis: Analysis) -> tuple[MemberRow, ...]:
             links.setdefault(member_id, []).append(link)
 
     return tuple(
-        _member_row(m, tuple(links.get(m.member_id, ()))) for m in analysis.members
+        _member_row(m, tuple(links.get(m.member_id, ())), analysis.at_risk_assessed)
+        for m in analysis.members
     )
 
 
-def _member_row(member: MemberAccess, findings: tuple[FindingLink, ...]) -> MemberRow:
+def _member_row(
+    member: MemberAccess, findings: tuple[FindingLink, ...], assessed: bool
+) -> MemberRow:
     return MemberRow(
         member_id=member.member_id,
         anchor=member_anchor(member.member_id),
@@ -310,6 +464,7 @@ def _member_row(member: MemberAccess, findings: tuple[FindingLink, ...]) -> Memb
         user_groups=member.user_groups,
         would_lose=member.at_risk,
         findings=findings,
+        at_risk_assessed=assessed,
     )
 
 
@@ -325,7 +480,9 @@ def _grant_row(grant: Grant) -> GrantRow:
     )
 
 
-def _finding_row(finding: Finding, emails: dict[str, str]) -> FindingRow:
+def _finding_row(
+    finding: Finding, emails: dict[str, str], suppression: SuppressionView | None
+) -> FindingRow:
     return FindingRow(
         finding_id=finding.finding_id,
         anchor=finding_anchor(finding.finding_id),
@@ -342,6 +499,7 @@ def _finding_row(finding: Finding, emails: dict[str, str]) -> FindingRow:
             )
             for member_id in finding.member_ids
         ),
+        suppression=suppression,
     )
 
 
@@ -349,7 +507,8 @@ def _group_by_severity(findings: tuple[FindingRow, ...]) -> tuple[SeverityGroup,
     groups = []
     for severity in SEVERITY_ORDER:
         chosen = tuple(f for f in findings if f.severity == severity.value)
-        groups.append(SeverityGroup(severity.value, len(chosen), chosen))
+        suppressed = sum(1 for f in chosen if f.suppressed)
+        groups.append(SeverityGroup(severity.value, len(chosen), chosen, suppressed))
     return tuple(groups)
 
 

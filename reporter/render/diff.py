@@ -195,7 +195,13 @@ DIFF_RENDERERS: Mapping[str, DiffRenderer] = {
 }
 
 
-def render_diff(view: DiffView, formats: Sequence[str], out_dir: Path) -> list[Path]:
+def render_diff(
+    view: DiffView,
+    formats: Sequence[str],
+    out_dir: Path,
+    *,
+    protect: Sequence[Path] = (),
+) -> list[Path]:
     """Render ``formats`` of the diff into ``out_dir`` as ``diff.<format>``."""
     unknown = [f for f in formats if f not in DIFF_RENDERERS]
     if unknown:
@@ -205,7 +211,7 @@ def render_diff(view: DiffView, formats: Sequence[str], out_dir: Path) -> list[P
         )
     chosen = list(dict.fromkeys(formats))
     rendered = [(f"{BASENAME}.{f}", DIFF_RENDERERS[f](view)) for f in chosen]
-    return write_outputs(out_dir, rendered)
+    return write_outputs(out_dir, rendered, protect=protect)
 
 
 def _columns(*pairs: tuple[str, int]) -> tuple[Column, ...]:

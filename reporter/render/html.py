@@ -16,7 +16,7 @@ from jinja2 import Environment
 from markupsafe import Markup
 
 from reporter.analyze.model import IdpAssignment
-from reporter.render.context import FindingRow, MemberRow, Report
+from reporter.render.context import FindingRow, MemberRow, Report, for_display
 from reporter.render.templates import asset_text, environment
 from reporter.render.text import clean_text
 from reporter.snapshot.model import RequestRecord
@@ -32,6 +32,7 @@ JsonValue = Any  # what json.dumps takes: nested dicts, lists, str, int, bool, N
 
 def render_html(report: Report) -> bytes:
     """Render the interactive HTML report as UTF-8 bytes."""
+    report = for_display(report)
     style = asset_text(STYLE)
     script = asset_text(SCRIPT)
     env = _json_environment(environment())
@@ -77,7 +78,16 @@ MEMBER_FIELDS = (
     "lose",  # string numbers
     "findings",  # finding ids
 )
-FINDING_FIELDS = ("id", "check", "severity", "title", "subject", "detail", "members")
+FINDING_FIELDS = (
+    "id",
+    "check",
+    "severity",
+    "title",
+    "subject",
+    "detail",
+    "members",
+    "suppression",  # [owner, reason, expires] or null when open
+)
 IDP_FIELDS = ("app", "label", "login", "scope", "assignment", "user", "member")
 REQUEST_FIELDS = ("entry", "method", "path", "status", "page", "elapsed")
 
@@ -117,6 +127,7 @@ def report_data(report: Report) -> dict[str, JsonValue]:
             for r in (report.evidence.requests if report.evidence else ())
         ],
         "strings": strings.table(),
+        "at_risk_assessed": report.at_risk_assessed,
     }
     cleaned: dict[str, JsonValue] = _clean(data, set())
     return cleaned
@@ -163,6 +174,13 @@ def _finding(finding: FindingRow, strings: Strings) -> list[JsonValue]:
         *strings.refs((finding.check_id, finding.severity)),
         *(finding.title, finding.subject, finding.detail),
         [m.member_id for m in finding.members],
+        None
+        if finding.suppression is None
+        else [
+            finding.suppression.owner,
+            finding.suppression.reason,
+            finding.suppression.expires_text,
+        ],
     ]
 
 

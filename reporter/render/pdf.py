@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from weasyprint import CSS, HTML, URLFetcher
 
-from reporter.render.context import MemberRow, Report
+from reporter.render.context import MemberRow, Report, for_display
 from reporter.render.templates import asset_text, environment
 
 TEMPLATE = "report_pdf.html.j2"
@@ -40,6 +40,7 @@ LIMITS = Limits()
 
 def render_pdf(report: Report, limits: Limits = LIMITS) -> bytes:
     """Print the report to PDF bytes; the same report gives the same text."""
+    report = for_display(report)
     notable = members_to_list(report)
     html = (
         environment()

@@ -23,7 +23,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
-from reporter.render.context import EndpointRow, MemberRow, Report
+from reporter.render.context import EndpointRow, FindingRow, MemberRow, Report
 from reporter.render.text import BIDI_CONTROLS
 from reporter.snapshot.model import RequestRecord
 
@@ -193,8 +193,15 @@ def _summary(report: Report) -> Sheet:
     facts += [("Blocker", blocker) for blocker in report.verdict.blockers]
     facts += [("Checks not assessed", len(report.not_assessed))]
     facts += [("Members", len(report.members))]
-    facts += [("Members at risk", len(report.members_at_risk))]
+    facts += [("Members at risk", _at_risk_count(report))]
+    facts += [("Findings", report.finding_count)]
+    facts += [("Findings suppressed", report.suppressed_count)]
     facts += [(f"Findings: {g.severity}", g.count) for g in report.finding_groups]
+    facts += [
+        (f"Findings suppressed: {g.severity}", g.suppressed)
+        for g in report.finding_groups
+        if g.suppressed
+    ]
     facts += [("Unmapped legacy role", role) for role in report.unmapped_roles]
     facts += _collection_facts(report)
     return Sheet(
@@ -202,6 +209,13 @@ def _summary(report: Report) -> Sheet:
         _columns(("Fact", 28), ("Value", 80)),
         tuple(Record(f"summary {name}", (name, value)) for name, value in facts),
     )
+
+
+def _at_risk_count(report: Report) -> CellValue:
+    # A 0 would read as "nobody is at risk" when nobody could tell.
+    if not report.at_risk_assessed:
+        return report.at_risk_count_text
+    return len(report.members_at_risk)
 
 
 def _collection_facts(report: Report) -> list[tuple[str, CellValue]]:
@@ -244,6 +258,10 @@ def _findings(report: Report) -> Sheet:
         ("Member", 32),
         ("Members", 8),
         ("Member IDs", 36),
+        ("Suppressed", 10),
+        ("Suppressed by", 24),
+        ("Suppression reason", 48),
+        ("Suppressed until", 14),
     )
     records = tuple(
         Record(
@@ -258,6 +276,8 @@ def _findings(report: Report) -> Sheet:
                 f.members[0].label if f.members else None,
                 len(f.members),
                 _joined(m.member_id for m in f.members),
+                f.suppressed,
+                *_suppression_values(f),
             ),
             links=_member_link(6, f.members[0].member_id if f.members else None),
         )
@@ -265,6 +285,13 @@ def _findings(report: Report) -> Sheet:
         for f in group.findings
     )
     return Sheet("Findings", columns, records)
+
+
+def _suppression_values(finding: FindingRow) -> tuple[CellValue, ...]:
+    s = finding.suppression
+    if s is None:
+        return (None, None, None)
+    return (s.owner, s.reason, datetime(s.expires.year, s.expires.month, s.expires.day))
 
 
 def _member_link(column: int, member_id: str | None) -> tuple[Link, ...]:
@@ -302,7 +329,7 @@ def _member_record(member: MemberRow) -> Record:
             member.idp_status,
             _joined(member.virtual_groups),
             _joined(member.user_groups),
-            member.at_risk,
+            member.at_risk if member.at_risk_assessed else member.at_risk_text,
             _joined(member.would_lose),
             len(member.grants),
             len(member.findings),
