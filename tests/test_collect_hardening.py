@@ -261,3 +261,30 @@ def test_collect_refuses_an_empty_okta_url(tmp_path: Path) -> None:
 
     assert result.returncode == 2, result.stderr
     assert "--okta-url '' is not an http(s) URL with a host" in result.stderr
+
+
+def test_an_html_404_is_not_called_an_unknown_account() -> None:
+    """A plain web server's HTML 404 names the URL and --cloudflare-url instead."""
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        html = "<html><body>Not Found</body></html>"
+        return httpx.Response(404, text=html, headers={"content-type": "text/html"})
+
+    with pytest.raises(CollectError) as raised:
+        collect_cloudflare_from(httpx.MockTransport(handle))
+
+    message = str(raised.value)
+    assert f"the server at {CLOUDFLARE}/accounts/{ACCOUNT} did not answer" in message
+    assert "(HTTP 404, text/html)" in message and "--cloudflare-url" in message
+    assert "has no account" not in message
+
+
+def test_a_cloudflare_json_404_still_names_the_account() -> None:
+    """Cloudflare's own JSON 404 for the account still says the account is unknown."""
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        error = {"code": 7003, "message": "Could not route"}
+        return httpx.Response(404, json={"success": False, "errors": [error]})
+
+    with pytest.raises(CollectError, match=f"Cloudflare has no account {ACCOUNT}"):
+        collect_cloudflare_from(httpx.MockTransport(handle))

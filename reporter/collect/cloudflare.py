@@ -177,6 +177,16 @@ def _core(
 
 
 def _refused(exc: ApiError, entry: str, account_id: str) -> CollectError:
+    if not exc.is_json:
+        # An HTML 404 is a web server, not Cloudflare saying the account is unknown.
+        return CollectError(
+            f"the server at {exc.url} did not answer like the Cloudflare API "
+            f"(HTTP {exc.status}, {exc.content_type or 'no content type'})",
+            url=exc.url,
+            status=exc.status,
+            hint="check --cloudflare-url: it must be the Cloudflare v4 API, "
+            "e.g. https://api.cloudflare.com/client/v4",
+        )
     code = f"code {exc.code}" if exc.code else "no error code"
     said = f": {exc.detail}" if exc.detail else ""
     if exc.status == 404:

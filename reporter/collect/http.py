@@ -173,11 +173,18 @@ class ApiError(CollectError):
         status: int,
         code: str | None,
         detail: str | None,
+        content_type: str = "",
     ) -> None:
         super().__init__(message, url=url, status=status)
         self.status: int = status
         self.code = code
         self.detail = detail
+        self.content_type = content_type
+
+    @property
+    def is_json(self) -> bool:
+        """Whether the error came as JSON, as the APIs' own errors do."""
+        return self.content_type in JSON_TYPES
 
 
 class _RetryableStatus(Exception):
@@ -557,7 +564,14 @@ def api_error(
         message += f" with {content_type}"
     if attempts > 1:
         message += f" after {attempts} attempts"
-    return ApiError(message, url=url, status=status, code=code, detail=detail)
+    return ApiError(
+        message,
+        url=url,
+        status=status,
+        code=code,
+        detail=detail,
+        content_type=content_type,
+    )
 
 
 def _content_type(response: httpx.Response) -> str:
