@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pytest
@@ -244,5 +244,19 @@ def test_hostile_names_render_as_plain_text(browser: Browser, hostile_url: str) 
     children = [c.locator("bdi *").count() for c in cells]
     assert shown == list(DISPLAYED_HOSTILE_NAMES)
     assert children == [0] * len(HOSTILE_NAMES)
+    assert seen.errors == []
+    seen.page.close()
+
+
+def test_unassessed_at_risk_shows_in_every_member_row(
+    browser: Browser, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """When at risk could not be assessed, each member's At risk cell says so."""
+    analysis = replace(build_analysis(), at_risk_assessed=False)
+    seen = _open(browser, _write(tmp_path_factory, analysis))
+    cells = seen.page.locator(f"{MEMBER_ROWS} > td:nth-child(6)")
+
+    expect(cells).to_have_count(len(MEMBERS))
+    assert set(cells.all_text_contents()) == {"could not assess"}
     assert seen.errors == []
     seen.page.close()
