@@ -54,6 +54,7 @@ from reporter.pipeline import (
     ALL_FORMATS,
     Tokens,
     collect_to_file,
+    refuse_existing,
     run_demo,
     token_accounts,
     utc_now,
@@ -205,6 +206,9 @@ def collect(
     resume: Annotated[
         bool, typer.Option(help="Reuse the endpoints an interrupted run finished.")
     ] = False,
+    force: Annotated[
+        bool, typer.Option(help="Replace a snapshot that already exists.")
+    ] = False,
     strict: Annotated[
         bool, typer.Option(help="Exit 1 when any check could not be assessed.")
     ] = False,
@@ -260,9 +264,14 @@ def collect(
             audit_since=_audit_window(audit_since, audit_before),
         )
         several = len(accounts) > 1 or all_accounts
+        targets = {a: out / f"{a}.zip" if several else out for a in accounts}
+        # --resume continues the same output; anything else must not replace it.
+        overwrite = force or resume
+        if not overwrite:
+            for target in targets.values():
+                refuse_existing(target)
         written = []
-        for account_id in accounts:
-            target = out / f"{account_id}.zip" if several else out
+        for account_id, target in targets.items():
             with _progress(not quiet) as progress:
                 snapshot = collect_to_file(
                     replace(common, account_id=account_id),
@@ -270,6 +279,7 @@ def collect(
                     target,
                     progress=progress,
                     resume=resume,
+                    overwrite=overwrite,
                 )
             written.append(Path(snapshot.path or target))
             if strict:

@@ -14,7 +14,7 @@ from reporter.collect import CollectConfig, collect_snapshot
 from reporter.collect.cloudflare import list_accounts
 from reporter.collect.http import ApiSession, Progress, cloudflare_client, okta_client
 from reporter.collect.partial import PartialState
-from reporter.errors import CollectError
+from reporter.errors import CollectError, ConfigError
 from reporter.render import render_reports
 from reporter.snapshot import Snapshot, read_snapshot, write_snapshot
 
@@ -43,13 +43,17 @@ def collect_to_file(
     progress: Progress | None = None,
     resume: bool = False,
     sleep: Callable[[float], None] = time.sleep,
+    overwrite: bool = True,
 ) -> Snapshot:
     """Collect from Cloudflare (and Okta when configured) into the snapshot ``out``.
 
     Finished entries are kept beside ``out`` until the snapshot is written, so
     an interrupted run leaves no snapshot and ``resume`` skips what was done.
     ``sleep`` waits between retries (tests inject one that does not wait).
+    Without ``overwrite`` an existing ``out`` is refused before any request.
     """
+    if not overwrite:
+        refuse_existing(out)
     state = PartialState.beside(out, _state_key(config), resume=resume)
     okta = None
     with cloudflare_client(config.cloudflare_url, tokens.cloudflare) as cloudflare:
@@ -71,6 +75,15 @@ def collect_to_file(
     written = write_snapshot(snapshot, out)
     state.remove()
     return written
+
+
+def refuse_existing(out: Path) -> None:
+    """Evidence is never replaced silently: an existing snapshot is a ConfigError."""
+    if out.exists():
+        raise ConfigError(
+            f"{out} already exists",
+            hint="pass --force to replace it, or choose another --out",
+        )
 
 
 def _state_key(config: CollectConfig) -> dict[str, str]:

@@ -206,3 +206,41 @@ def test_a_malformed_audit_date_names_it(tmp_path: Path) -> None:
 
     assert result.returncode == 2
     assert "'last week' is not a date" in result.stderr
+
+
+def test_an_existing_snapshot_is_not_replaced(tmp_path: Path) -> None:
+    """collect --out an existing file exits 2 naming it and --force; it stays."""
+    out = tmp_path / "existing.zip"
+    out.write_bytes(b"earlier evidence")
+
+    result = cli("collect", "--account", "a" * 32, "--out", str(out), "--quiet")
+
+    assert result.returncode == 2, result.stderr
+    assert f"{out} already exists" in result.stderr and "--force" in result.stderr
+    assert out.read_bytes() == b"earlier evidence"
+
+
+def test_force_replaces_an_existing_snapshot(
+    no_scim: Emulator, org: Organization, tmp_path: Path
+) -> None:
+    """collect --force writes a new snapshot over an existing file."""
+    out = tmp_path / "existing.zip"
+    out.write_bytes(b"earlier evidence")
+
+    result = collect(no_scim, org, out, "--force")
+
+    assert result.returncode == 0, result.stderr
+    assert read_snapshot(out).manifest.account_id == org.cloudflare.account["id"]
+
+
+def test_resume_may_continue_onto_an_existing_output(
+    no_scim: Emulator, org: Organization, tmp_path: Path
+) -> None:
+    """collect --resume is not refused because its output already exists."""
+    out = tmp_path / "s.zip"
+    assert collect(no_scim, org, out).returncode == 0
+
+    result = collect(no_scim, org, out, "--resume")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(out)
