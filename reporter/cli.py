@@ -237,6 +237,20 @@ def collect(
         check_base_url(cloudflare_url, CLOUDFLARE_URL_OPTION)
         if okta_url is not None:
             check_base_url(okta_url, OKTA_URL_OPTION)
+        given_apps = [
+            option
+            for option, value in (
+                ("--okta-v1-app", okta_v1_app),
+                ("--okta-v2-app", okta_v2_app),
+            )
+            if value
+        ]
+        if given_apps and okta_url is None:
+            raise ConfigError(
+                f"{' and '.join(given_apps)} given without --okta-url",
+                hint="pass --okta-url with the Okta org URL, e.g. "
+                "https://example.okta.com",
+            )
         if okta_url and not (okta_v1_app and okta_v2_app):
             raise ConfigError(
                 "--okta-url needs the ids of both Cloudflare apps in Okta",
@@ -251,7 +265,8 @@ def collect(
         accounts = (
             token_accounts(cloudflare_url, tokens.cloudflare)
             if all_accounts
-            else list(dict.fromkeys(account or []))
+            # Cloudflare ids are lower-case hex; file names and manifest follow.
+            else list(dict.fromkeys(a.lower() for a in account or []))
         )
         common = CollectConfig(
             account_id="",

@@ -244,3 +244,38 @@ def test_resume_may_continue_onto_an_existing_output(
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == str(out)
+
+
+def test_okta_app_ids_without_okta_url_are_refused(tmp_path: Path) -> None:
+    """--okta-v1-app without --okta-url exits 2 naming the missing option."""
+    out = tmp_path / "s.zip"
+
+    result = cli(
+        "collect", "--account", "a" * 32, "--out", str(out), "--okta-v1-app", "0oa1"
+    )
+
+    assert result.returncode == 2, result.stderr
+    assert "--okta-v1-app given without --okta-url" in result.stderr
+    assert not out.exists()
+
+
+def test_an_upper_case_account_id_is_collected_in_lower_case(
+    no_scim: Emulator, org: Organization, tmp_path: Path
+) -> None:
+    """--account in upper case is sent and kept in the manifest in lower case."""
+    account_id = org.cloudflare.account["id"]
+    out = tmp_path / "s.zip"
+
+    result = cli(
+        "collect",
+        "--account",
+        account_id.upper(),
+        "--cloudflare-url",
+        no_scim.cloudflare_url,
+        "--out",
+        str(out),
+        "--quiet",
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert read_snapshot(out).manifest.account_id == account_id

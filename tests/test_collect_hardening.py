@@ -288,3 +288,17 @@ def test_a_cloudflare_json_404_still_names_the_account() -> None:
 
     with pytest.raises(CollectError, match=f"Cloudflare has no account {ACCOUNT}"):
         collect_cloudflare_from(httpx.MockTransport(handle))
+
+
+def test_collect_snapshot_lowers_an_upper_case_account_id() -> None:
+    """An upper-case account id is requested and recorded in lower case."""
+    config = CollectConfig(account_id=ACCOUNT.upper(), cloudflare_url=CLOUDFLARE)
+    transport = echoing_cloudflare("/roles")
+
+    with cloudflare_client(CLOUDFLARE, CF_TOKEN, transport=transport) as client:
+        snapshot = collect_snapshot(
+            config, client, None, clock=lambda: datetime.now(UTC), sleep=lambda s: None
+        )
+
+    assert snapshot.manifest.account_id == ACCOUNT
+    assert snapshot.manifest.requests[0].path == BASE

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 import httpx
@@ -116,6 +116,8 @@ def collect_snapshot(
     ``state``, finished entries are saved there and earlier ones reused.
     """
     _validate(config, okta)
+    # Cloudflare account ids are lower-case hex: the manifest keeps them so.
+    config = replace(config, account_id=config.account_id.lower())
     started = _utc(clock())
     records: list[RequestRecord] = []
     evidence = Evidence(state, records)
