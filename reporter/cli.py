@@ -48,7 +48,7 @@ from reporter.collect.http import (
 from reporter.collect.interface import AuditWindow
 from reporter.collect.limiter import RateLimit
 from reporter.demo.generator import MIN_SIZE
-from reporter.errors import CollectError, ConfigError, ReporterError
+from reporter.errors import ConfigError, ReporterError
 from reporter.gate import Gate
 from reporter.pipeline import (
     ALL_FORMATS,
@@ -210,7 +210,7 @@ def collect(
         bool, typer.Option(help="Replace a snapshot that already exists.")
     ] = False,
     strict: Annotated[
-        bool, typer.Option(help="Exit 1 when any check could not be assessed.")
+        bool, typer.Option(help="Exit 3 when any check could not be assessed.")
     ] = False,
     concurrency: Annotated[
         int, typer.Option(min=1, max=32, help="Requests in flight at once.")
@@ -312,12 +312,19 @@ def _audit_window(since: str | None, before: str | None) -> AuditWindow | None:
     return AuditWindow(since=since, before=before or utc_now().isoformat())
 
 
+class NotAssessed(ReporterError):
+    """``collect --strict``: a check could not be assessed, a failing gate."""
+
+    # 3 like report's --strict: the gate failed; 1 stays for errors.
+    exit_code = 3
+
+
 def _fail_if_not_assessed(snapshot: Path) -> None:
     """--strict: a check that could not look is a failure, not a pass."""
     missing = analyze(read_snapshot(snapshot)).not_assessed
     if missing:
         first = missing[0]
-        raise CollectError(
+        raise NotAssessed(
             f"{len(missing)} check(s) could not be assessed from {snapshot}, "
             f"first {first.check_id}: {first.reason}",
             hint=first.hint,

@@ -91,16 +91,16 @@ def test_a_scim_403_is_recorded_and_reported_as_could_not_assess(
     assert "HTTP 403" in section.get_text()
 
 
-def test_strict_turns_could_not_assess_into_exit_1(
+def test_strict_turns_could_not_assess_into_exit_3(
     no_scim: Emulator, org: Organization, tmp_path: Path
 ) -> None:
-    """--strict with refused SCIM reads exits 1 with one error; the snapshot stays."""
+    """--strict with refused SCIM reads exits 3 with one error; the snapshot stays."""
     out = tmp_path / "s.zip"
 
     result = collect(no_scim, org, out, "--strict")
 
     errors = [line for line in result.stderr.splitlines() if line.startswith("error")]
-    assert result.returncode == 1
+    assert result.returncode == 3
     assert len(errors) == 1 and "could not be assessed" in errors[0]
     assert out.is_file()
 
