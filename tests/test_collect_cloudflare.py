@@ -626,7 +626,11 @@ def audit_pages(answer: Route) -> tuple[list[str], list[httpx.URL]]:
         asked.append(request.url)
         return answer(request)
 
-    params = {"since": "2026-07-01", "before": "2026-08-01", "limit": 2}
+    params: dict[str, str | int] = {
+        "since": "2026-07-01",
+        "before": "2026-08-01",
+        "limit": 2,
+    }
     with cloudflare_client(BASE, TOKEN, transport=httpx.MockTransport(handler)) as c:
         fetched = cloudflare_cursor_pages(
             ApiSession(c), f"{PREFIX}/logs/audit", entry="audit", params=params
