@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import logging
 import zipfile
+from dataclasses import replace
 from datetime import datetime
 
 import pytest
@@ -304,3 +305,21 @@ def test_hostile_names_are_stored_as_text() -> None:
         c for c in cells if isinstance(c.value, str) and c.value[:1] in "=+-@\t\n"
     ]
     assert formula_like and all(c.quotePrefix for c in formula_like)
+
+
+def test_a_cell_longer_than_excel_holds_is_cut_and_says_so(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A 40,000-character value is cut to Excel's 32,767 with a note and a warning."""
+    analysis = build_analysis()
+    first = replace(analysis.members[0], name="N" * 40_000)
+    report = build_report(replace(analysis, members=(first, *analysis.members[1:])))
+
+    workbook = _load(report)
+    name = _column(workbook, "Members", "Name")[0]
+
+    assert isinstance(name, str)
+    assert len(name) == 32_767
+    assert name.endswith("… (cut: 40,000 characters; Excel holds 32,767)")
+    assert name.startswith("N" * 32_000)
+    assert "cut a 40000-character cell" in caplog.text

@@ -13,7 +13,6 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from markupsafe import Markup
-from openpyxl import Workbook
 from weasyprint import CSS, HTML, URLFetcher
 
 from reporter import __version__
@@ -33,6 +32,7 @@ from reporter.render.xlsx import (
     _locations,
     _save,
     _write_sheet,
+    new_workbook,
     split_sheets,
 )
 from reporter.suppress import Suppression, SuppressionOutcome
@@ -172,8 +172,7 @@ def render_diff_pdf(view: DiffView) -> bytes:
 
 def render_diff_xlsx(view: DiffView) -> bytes:
     """The diff workbook; the same view always gives the same bytes."""
-    workbook = Workbook()
-    workbook.remove(workbook.active)  # type: ignore[arg-type]
+    workbook = new_workbook()
     parts = split_sheets(diff_sheets(view), EXCEL_MAX_ROWS)
     locations = _locations(parts)
     for part in parts:
