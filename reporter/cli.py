@@ -166,6 +166,19 @@ def _print_paths(paths: list[Path]) -> None:
         typer.echo(str(path))
 
 
+# Where to collect from: shared by 'collect' and 'check'.
+CloudflareUrl = Annotated[str, typer.Option(help="Cloudflare API base URL.")]
+OktaUrl = Annotated[
+    str | None, typer.Option(help="Okta org URL, e.g. https://example.okta.com.")
+]
+OktaV1App = Annotated[
+    str | None, typer.Option(help="Okta id of the legacy v1 SCIM app.")
+]
+OktaV2App = Annotated[
+    str | None, typer.Option(help="Okta id of the 'Cloudflare Dashboard' app.")
+]
+
+
 @app.command()
 def collect(
     out: Annotated[
@@ -182,19 +195,10 @@ def collect(
     all_accounts: Annotated[
         bool, typer.Option(help="Collect every account the token can list.")
     ] = False,
-    cloudflare_url: Annotated[
-        str, typer.Option(help="Cloudflare API base URL.")
-    ] = DEFAULT_CLOUDFLARE_URL,
-    okta_url: Annotated[
-        str | None,
-        typer.Option(help="Okta org URL, e.g. https://example.okta.com."),
-    ] = None,
-    okta_v1_app: Annotated[
-        str | None, typer.Option(help="Okta id of the legacy v1 SCIM app.")
-    ] = None,
-    okta_v2_app: Annotated[
-        str | None, typer.Option(help="Okta id of the 'Cloudflare Dashboard' app.")
-    ] = None,
+    cloudflare_url: CloudflareUrl = DEFAULT_CLOUDFLARE_URL,
+    okta_url: OktaUrl = None,
+    okta_v1_app: OktaV1App = None,
+    okta_v2_app: OktaV2App = None,
     audit_since: Annotated[
         str | None,
         typer.Option(help="Also collect Audit Logs v2 from this date (yyyy-mm-dd)."),
@@ -416,19 +420,10 @@ def check(
         str, typer.Option(help="Cloudflare account id (32 hex characters).")
     ],
     out: Annotated[Path, typer.Option(help="Directory for snapshot and reports.")],
-    cloudflare_url: Annotated[
-        str, typer.Option(help="Cloudflare API base URL.")
-    ] = DEFAULT_CLOUDFLARE_URL,
-    okta_url: Annotated[
-        str | None,
-        typer.Option(help="Okta org URL, e.g. https://example.okta.com."),
-    ] = None,
-    okta_v1_app: Annotated[
-        str | None, typer.Option(help="Okta id of the legacy v1 SCIM app.")
-    ] = None,
-    okta_v2_app: Annotated[
-        str | None, typer.Option(help="Okta id of the 'Cloudflare Dashboard' app.")
-    ] = None,
+    cloudflare_url: CloudflareUrl = DEFAULT_CLOUDFLARE_URL,
+    okta_url: OktaUrl = None,
+    okta_v1_app: OktaV1App = None,
+    okta_v2_app: OktaV2App = None,
     format: Formats = DEFAULT_FORMATS,
     suppressions: Suppressions = None,
     fail_on: FailOn = Severity.HIGH,
