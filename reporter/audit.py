@@ -139,12 +139,11 @@ def report_diff(
 
     view = build_diff_view(diff, outcome, result, judging.today)
     visual = [f for f in formats if f != "json"]
-    paths = render_diff(view, visual, out_dir, protect=protect) if visual else []
+    extra = []
     if "json" in formats:
         document = diff_document(diff, Judgement(outcome, result, judging.today))
-        paths += write_outputs(
-            out_dir, [(DIFF_JSON, to_bytes(document))], protect=protect
-        )
+        extra.append((DIFF_JSON, to_bytes(document)))
+    paths = render_diff(view, visual, out_dir, extra=extra, protect=protect)
     return RunOutcome(paths, result, outcome)
 
 

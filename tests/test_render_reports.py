@@ -12,7 +12,7 @@ import pytest
 from exit_fixtures import demo_snapshot
 from render_fixtures import build_analysis
 
-from reporter.audit import Judging, run_report
+from reporter.audit import Judging, run_diff, run_report
 from reporter.errors import ConfigError, RenderError
 from reporter.gate import Gate
 from reporter.pipeline import report_from_file
@@ -214,3 +214,17 @@ def test_run_report_protects_its_snapshot(tmp_path: Path) -> None:
         run_report(snapshot, ["json"], tmp_path, judging)
 
     assert snapshot.read_bytes() == before
+
+
+def test_run_diff_protects_both_snapshots(tmp_path: Path) -> None:
+    """A diff report landing on the 'after' snapshot is refused and writes nothing."""
+    before = demo_snapshot(tmp_path / "before.zip")
+    after = demo_snapshot(tmp_path / "diff.json", "post")
+    kept = after.read_bytes()
+    judging = Judging(gate=Gate(), suppressions=(), today=date(2026, 12, 1))
+
+    with pytest.raises(ConfigError, match="would overwrite the input"):
+        run_diff(before, after, ["html", "json"], tmp_path, judging)
+
+    assert after.read_bytes() == kept
+    assert not (tmp_path / "diff.html").exists()

@@ -59,7 +59,8 @@ def _pdf_text(pdf: bytes) -> str:
 def _sheet(xlsx: bytes, title: str) -> list[dict[str, object]]:
     workbook: Workbook = load_workbook(io.BytesIO(xlsx))
     rows = list(workbook[title].iter_rows(values_only=True))
-    return [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+    headers = [str(h) for h in rows[0]]
+    return [dict(zip(headers, row, strict=True)) for row in rows[1:]]
 
 
 def _without_at_risk(analysis: Analysis) -> Analysis:

@@ -199,9 +199,13 @@ def render_diff(
     formats: Sequence[str],
     out_dir: Path,
     *,
+    extra: Sequence[tuple[str, bytes]] = (),
     protect: Sequence[Path] = (),
 ) -> list[Path]:
-    """Render ``formats`` of the diff into ``out_dir`` as ``diff.<format>``."""
+    """Render ``formats`` of the diff into ``out_dir`` as ``diff.<format>``.
+
+    ``extra`` (name, bytes) files join the same all-or-nothing write.
+    """
     unknown = [f for f in formats if f not in DIFF_RENDERERS]
     if unknown:
         raise ConfigError(
@@ -210,7 +214,7 @@ def render_diff(
         )
     chosen = list(dict.fromkeys(formats))
     rendered = [(f"{BASENAME}.{f}", DIFF_RENDERERS[f](view)) for f in chosen]
-    return write_outputs(out_dir, rendered, protect=protect)
+    return write_outputs(out_dir, [*rendered, *extra], protect=protect)
 
 
 def _columns(*pairs: tuple[str, int]) -> tuple[Column, ...]:
