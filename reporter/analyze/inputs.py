@@ -34,9 +34,21 @@ _OBJECT_ENTRIES = frozenset(
         layout.OKTA_APP_GROUPS,
         layout.OKTA_PUSH_MAPPINGS,
         layout.OKTA_GROUP_MEMBERS,
+        layout.ENTRA_SERVICE_PRINCIPALS,
+        layout.ENTRA_ASSIGNMENTS,
+        layout.ENTRA_GROUP_MEMBERS,
+        layout.ENTRA_GROUP_TRANSITIVE,
+        layout.ENTRA_SYNC_JOBS,
+        layout.ENTRA_SYNC_SCHEMAS,
+        layout.IDP_FILE_SOURCE,
     }
 )
-_KNOWN_ENTRIES = frozenset(layout.CLOUDFLARE_ENTRIES + layout.OKTA_ENTRIES)
+_KNOWN_ENTRIES = frozenset(
+    layout.CLOUDFLARE_ENTRIES
+    + layout.OKTA_ENTRIES
+    + layout.ENTRA_ENTRIES
+    + layout.IDP_FILE_ENTRIES
+)
 _BAD_SHAPE_HINT = "the snapshot was not written by cf-scim-audit; collect it again"
 _BAD_RECORD_HINT = (
     "member ids join members to their user groups; collect the snapshot again "

@@ -31,7 +31,13 @@ from reporter.snapshot.layout import FORMAT_VERSION
 from reporter.snapshot.model import EndpointRecord, Manifest, RequestRecord, Snapshot
 
 ACCOUNT_ID = re.compile(r"[0-9a-fA-F]{32}")
-LAYOUT_ORDER = (*layout.CLOUDFLARE_ENTRIES, layout.CF_AUDIT_LOGS, *layout.OKTA_ENTRIES)
+LAYOUT_ORDER = (
+    *layout.CLOUDFLARE_ENTRIES,
+    layout.CF_AUDIT_LOGS,
+    *layout.OKTA_ENTRIES,
+    *layout.ENTRA_ENTRIES,
+    *layout.IDP_FILE_ENTRIES,
+)
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,32 @@ OKTA_GROUPS = "okta/groups.json"  # list: every group a mapping or app names
 OKTA_GROUP_MEMBERS = "okta/group_members.json"  # object: group id -> users
 OKTA_USERS = "okta/users.json"  # list: users of every status
 
+# Microsoft Entra ID (Graph v1.0), raw Graph objects. Present only when Entra
+# was collected.
+# object: {"v1": servicePrincipal | null, "v2": servicePrincipal | null}
+ENTRA_SERVICE_PRINCIPALS = "entra/service_principals.json"
+# object: service principal id -> appRoleAssignment list (appRoleAssignedTo)
+ENTRA_ASSIGNMENTS = "entra/assignments.json"
+# list: every group an assignment names, plus groups named CF-... (startswith)
+ENTRA_GROUPS = "entra/groups.json"
+# object: group id -> direct user members (members/microsoft.graph.user)
+ENTRA_GROUP_MEMBERS = "entra/group_members.json"
+# object: group id -> transitiveMembers (users and the nested group objects)
+ENTRA_GROUP_TRANSITIVE = "entra/group_transitive_members.json"
+# list: users reachable through an assignment, with accountEnabled, mail,
+# userPrincipalName, otherMails, userType, displayName selected
+ENTRA_USERS = "entra/users.json"
+# object: service principal id -> synchronization jobs
+ENTRA_SYNC_JOBS = "entra/sync_jobs.json"
+# object: synchronization job id -> its schema (mappings, scoping filters)
+ENTRA_SYNC_SCHEMAS = "entra/sync_schemas.json"
+
+# File import (--idp-file) for any IdP: the canonical rows read from the file,
+# every value text (idp-apis.md section 5), each with the file line it came
+# from; and the file's own name, format and SHA-256.
+IDP_FILE_ROWS = "idp_file/rows.json"  # list of canonical row objects
+IDP_FILE_SOURCE = "idp_file/source.json"  # object: name, format, sha256, rows
+
 CLOUDFLARE_ENTRIES = (
     CF_ACCOUNT,
     CF_MEMBERS,
@@ -59,3 +85,14 @@ OKTA_ENTRIES = (
     OKTA_GROUP_MEMBERS,
     OKTA_USERS,
 )
+ENTRA_ENTRIES = (
+    ENTRA_SERVICE_PRINCIPALS,
+    ENTRA_ASSIGNMENTS,
+    ENTRA_GROUPS,
+    ENTRA_GROUP_MEMBERS,
+    ENTRA_GROUP_TRANSITIVE,
+    ENTRA_USERS,
+    ENTRA_SYNC_JOBS,
+    ENTRA_SYNC_SCHEMAS,
+)
+IDP_FILE_ENTRIES = (IDP_FILE_ROWS, IDP_FILE_SOURCE)
