@@ -59,9 +59,11 @@ R = TypeVar("R")
 _HEADER_SAFE = re.compile(r"[\x21-\x7e]+")
 CLOUDFLARE_URL_OPTION = "--cloudflare-url"
 OKTA_URL_OPTION = "--okta-url"
+GRAPH_URL_OPTION = "--graph-url"
 _EXAMPLES = {
     CLOUDFLARE_URL_OPTION: "https://api.cloudflare.com/client/v4",
     OKTA_URL_OPTION: "https://example.okta.com",
+    GRAPH_URL_OPTION: "https://graph.microsoft.com/v1.0",
 }
 
 
@@ -113,6 +115,19 @@ def okta_client(
     check_base_url(base_url, OKTA_URL_OPTION)
     _require_token(token, "OKTA_API_TOKEN")
     return _client(base_url, f"SSWS {token}", timeout, transport)
+
+
+def graph_client(
+    base_url: str,
+    token: str,
+    *,
+    timeout: float = 30.0,
+    transport: httpx.BaseTransport | None = None,
+) -> httpx.Client:
+    """A client for Microsoft Graph, Bearer auth with an Entra access token (§3.1)."""
+    check_base_url(base_url, GRAPH_URL_OPTION)
+    _require_token(token, "the Entra access token (AZURE_CLIENT_SECRET)")
+    return _client(base_url, f"Bearer {token}", timeout, transport)
 
 
 def _require_token(token: str, variable: str) -> None:
@@ -270,14 +285,21 @@ class ApiSession:
             self._progress(entry, done, total)
 
     def get_json(
-        self, url: str, *, entry: str, page: int = 1, params: Params | None = None
+        self,
+        url: str,
+        *,
+        entry: str,
+        page: int = 1,
+        params: Params | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> tuple[Any, httpx.Response]:
         """GET ``url`` and return its parsed JSON body with the response.
 
-        A body cut short (invalid JSON) is retried like a 5xx.
+        A body cut short (invalid JSON) is retried like a 5xx. ``headers`` are
+        sent with this request only (Graph's ``ConsistencyLevel``).
         """
         exchange = _Exchange(want_json=True)
-        response = self._get(url, entry, page, params, exchange)
+        response = self._get(url, entry, page, params, exchange, headers)
         if exchange.parsed:
             return exchange.body, response
         return json_body(response, exchange.sent, clean=self.server_text), response
@@ -295,8 +317,9 @@ class ApiSession:
         page: int,
         params: Params | None,
         exchange: _Exchange,
+        headers: Mapping[str, str] | None = None,
     ) -> httpx.Response:
-        request = self.client.build_request("GET", url, params=params)
+        request = self.client.build_request("GET", url, params=params, headers=headers)
         retrying = self._retrying()
         try:
             response = retrying(self._send, request, entry, page, exchange)
@@ -478,8 +501,9 @@ def _asked_wait(response: httpx.Response) -> float | None:
     has one (idp-apis.md §2.3).
     """
     retry_after = response.headers.get("retry-after", "").strip()
-    if retry_after.isdigit():
-        return float(retry_after)
+    seconds = _seconds(retry_after)
+    if seconds is not None:
+        return seconds
     now = _server_time(response)
     if retry_after:
         # RFC 9110 §10.2.3: retry-after may also be an HTTP date.
@@ -490,6 +514,13 @@ def _asked_wait(response: httpx.Response) -> float | None:
     if not (reset.isdigit() and now is not None):
         return None
     return max(0.0, int(reset) - now)
+
+
+def _seconds(value: str) -> float | None:
+    """``retry-after`` as seconds: whole or decimal (Graph sends ``0.249``, §3.3)."""
+    if not re.fullmatch(r"\d+(\.\d+)?", value):
+        return None
+    return float(value)
 
 
 def _server_time(response: httpx.Response) -> float | None:
@@ -589,7 +620,7 @@ def _error_body(response: httpx.Response) -> Any:
 
 
 def _error_details(body: Any) -> tuple[str | None, str | None]:
-    """The (code, message) of a Cloudflare v4, Okta or SCIM (RFC 7644 §3.12) error."""
+    """The (code, message) of a Cloudflare v4, Okta, Graph or SCIM (RFC 7644) error."""
     if not isinstance(body, dict):
         return None, None
     errors = body.get("errors")
@@ -598,6 +629,10 @@ def _error_details(body: Any) -> tuple[str | None, str | None]:
         return _text(first.get("code")), _text(first.get("message"))
     if "errorCode" in body:
         return _text(body["errorCode"]), _text(body.get("errorSummary"))
+    graph = body.get("error")
+    if isinstance(graph, dict):
+        # Microsoft Graph: {"error": {"code": ..., "message": ...}}
+        return _text(graph.get("code")), _text(graph.get("message"))
     return _text(body.get("scimType")), _text(body.get("detail"))
 
 
