@@ -7,15 +7,17 @@ open findings by the gate. Today's date is always passed in.
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 
 from reporter.analyze import analyze
 from reporter.analyze.model import Analysis
 from reporter.collect import CollectConfig
+from reporter.collect.http import Progress
 from reporter.diff import DiffResult, diff_analyses
 from reporter.errors import ConfigError
 from reporter.findings_json import Judgement, diff_document, report_document, to_bytes
@@ -24,6 +26,7 @@ from reporter.pipeline import (
     ALL_FORMATS,
     Tokens,
     collect_to_file,
+    refuse_existing,
     report_from_file,
     utc_now,
 )
@@ -33,6 +36,8 @@ from reporter.snapshot import read_snapshot
 from reporter.suppress import Suppression, SuppressionOutcome, apply_suppressions
 
 FORMATS = ("html", "pdf", "xlsx", "json")
+BASENAME = "readiness"  # render_reports' default: readiness.html, .pdf, .xlsx
+CHECK_SNAPSHOT = "snapshot.zip"
 REPORT_JSON = "findings.json"
 DIFF_JSON = "diff.json"
 
@@ -109,6 +114,43 @@ def report_analysis(
     else:
         paths = write_outputs(out_dir, extra, protect=protect)
     return RunOutcome(paths, result, outcome)
+
+
+def check_targets(formats: Sequence[str], out_dir: Path) -> list[Path]:
+    """Every file ``check`` writes into ``out_dir``: the snapshot, then the reports."""
+    names = [f"{BASENAME}.{f}" if f != "json" else REPORT_JSON for f in formats]
+    return [out_dir / CHECK_SNAPSHOT, *(out_dir / name for name in names)]
+
+
+def run_check(
+    config: CollectConfig,
+    tokens: Tokens,
+    formats: Sequence[str],
+    out_dir: Path,
+    judging: Judging,
+    *,
+    force: bool = False,
+    progress: Progress | None = None,
+) -> RunOutcome:
+    """Collect into ``out_dir``/snapshot.zip, then report and judge it.
+
+    Without ``force`` an existing snapshot or report is refused before any
+    request. The snapshot is collected under a temporary name and renamed
+    into place only once every report is written, so a failure at any point
+    leaves the previous set whole and no new file behind.
+    """
+    targets = check_targets(formats, out_dir)
+    if not force:
+        for target in targets:
+            refuse_existing(target)
+    staging = out_dir / f".{CHECK_SNAPSHOT}.check"
+    try:
+        collect_to_file(config, tokens, staging, progress=progress)
+        outcome = run_report(staging, formats, out_dir, judging)
+        os.replace(staging, targets[0])
+    finally:
+        staging.unlink(missing_ok=True)
+    return replace(outcome, paths=[targets[0], *outcome.paths])
 
 
 def run_diff(

@@ -34,6 +34,7 @@ from reporter.audit import (
     RunOutcome,
     parse_formats,
     report_analysis,
+    run_check,
     run_diff,
     run_report,
     run_staged_demo,
@@ -428,10 +429,16 @@ def check(
     suppressions: Suppressions = None,
     fail_on: FailOn = Severity.HIGH,
     strict: Strict = False,
+    force: Annotated[
+        bool, typer.Option(help="Replace the snapshot and reports already in --out.")
+    ] = False,
     quiet: Quiet = False,
     verbose: Verbose = False,
 ) -> None:
-    """Collect into OUT/snapshot.zip, then report as 'report' does, in one go."""
+    """Collect into OUT/snapshot.zip, then report as 'report' does, in one go.
+
+    An existing snapshot or report in OUT is refused unless --force.
+    """
     _configure_logging(verbose)
 
     def action() -> RunOutcome:
@@ -456,12 +463,9 @@ def check(
             okta_v2_app_id=okta_v2_app or "",
         )
         with _progress(not quiet) as progress:
-            written = collect_to_file(
-                config, tokens, out / "snapshot.zip", progress=progress
+            return run_check(
+                config, tokens, formats, out, judging, force=force, progress=progress
             )
-        snapshot = Path(written.path or out / "snapshot.zip")
-        outcome = run_report(snapshot, formats, out, judging)
-        return replace(outcome, paths=[snapshot, *outcome.paths])
 
     _finish(_run(action))
 

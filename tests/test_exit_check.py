@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from typer.testing import CliRunner
+import pytest
+from typer.testing import CliRunner, Result
 
 from reporter.cli import app
 from reporter.demo import build_organization
@@ -14,15 +15,15 @@ from reporter.emulator import Emulator
 TOKENS = {"CLOUDFLARE_API_TOKEN": "cf-test-token", "OKTA_API_TOKEN": "okta-test-token"}
 
 
-def test_check_collects_reports_and_gates(tmp_path: Path) -> None:
-    """'check' writes the snapshot and findings.json, and exits 3 on the demo."""
+def _check(out: Path, *options: str) -> Result:
+    """Run 'check' against the demo organization's emulator."""
     org = build_organization()
     with Emulator(
         org,
         cloudflare_token=TOKENS["CLOUDFLARE_API_TOKEN"],
         okta_token=TOKENS["OKTA_API_TOKEN"],
     ) as emulator:
-        result = CliRunner().invoke(
+        return CliRunner().invoke(
             app,
             [
                 "check",
@@ -37,13 +38,23 @@ def test_check_collects_reports_and_gates(tmp_path: Path) -> None:
                 "--okta-v2-app",
                 org.okta.v2_app_id,
                 "--out",
-                str(tmp_path),
-                "--format",
-                "json",
+                str(out),
                 "--quiet",
+                *options,
             ],
             env=TOKENS,
         )
+
+
+def _folder(out: Path) -> dict[str, bytes]:
+    """Every file in ``out``, hidden ones included, by name."""
+    return {p.name: p.read_bytes() for p in sorted(out.iterdir()) if p.is_file()}
+
+
+def test_check_collects_reports_and_gates(tmp_path: Path) -> None:
+    """'check' writes the snapshot and findings.json, and exits 3 on the demo."""
+    org = build_organization()
+    result = _check(tmp_path, "--format", "json")
 
     document = json.loads((tmp_path / "findings.json").read_text("utf-8"))
     assert result.exit_code == 3, result.stderr
@@ -53,6 +64,51 @@ def test_check_collects_reports_and_gates(tmp_path: Path) -> None:
     ]
     assert document["account_id"] == org.cloudflare.account["id"]
     assert document["gate"]["failed"] is True
+
+
+@pytest.mark.parametrize("existing", ["snapshot.zip", "findings.json"])
+def test_check_refuses_to_replace_an_earlier_run(tmp_path: Path, existing: str) -> None:
+    """An existing snapshot or report is refused, exit 2, naming it and --force."""
+    (tmp_path / existing).write_bytes(b"earlier evidence")
+
+    result = _check(tmp_path, "--format", "json")
+
+    assert result.exit_code == 2, result.stderr
+    assert f"{tmp_path / existing} already exists" in result.stderr
+    assert "--force" in result.stderr
+    assert _folder(tmp_path) == {existing: b"earlier evidence"}
+
+
+def test_check_force_replaces_the_earlier_run(tmp_path: Path) -> None:
+    """With --force the snapshot and reports are replaced, and nothing else is left."""
+    (tmp_path / "snapshot.zip").write_bytes(b"earlier evidence")
+    (tmp_path / "findings.json").write_bytes(b"earlier findings")
+
+    result = _check(tmp_path, "--format", "json", "--force")
+
+    written = _folder(tmp_path)
+    assert result.exit_code == 3, result.stderr
+    assert sorted(written) == ["findings.json", "snapshot.zip"]
+    assert written["snapshot.zip"].startswith(b"PK")
+    assert json.loads(written["findings.json"])["gate"]["failed"] is True
+
+
+def test_check_force_that_fails_to_report_keeps_the_earlier_run(
+    tmp_path: Path,
+) -> None:
+    """A report that cannot be written leaves the earlier snapshot and no new file."""
+    (tmp_path / "snapshot.zip").write_bytes(b"earlier evidence")
+    (tmp_path / "readiness.html").mkdir()
+
+    result = _check(tmp_path, "--format", "html,json", "--force")
+
+    assert result.exit_code == 1, result.stderr
+    assert "a folder has that name" in result.stderr
+    assert _folder(tmp_path) == {"snapshot.zip": b"earlier evidence"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "readiness.html",
+        "snapshot.zip",
+    ]
 
 
 def test_check_without_token_is_a_usage_error(tmp_path: Path) -> None:
