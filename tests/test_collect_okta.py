@@ -22,6 +22,7 @@ from reporter.collect import (
 from reporter.collect.evidence import Evidence
 from reporter.collect.http import ApiSession
 from reporter.collect.okta import collect_okta
+from reporter.emulator.okta import matches
 from reporter.errors import CollectError
 from reporter.snapshot import layout
 
@@ -74,13 +75,29 @@ def healthy_routes() -> dict[str, Route]:
         routes[f"/api/v1/apps/{app}/group-push/mappings"] = answer(
             f"push_mappings_{key}.json"
         )
-    for group in (OKTA_ADMINS, V1_TARGET, V2_SOURCE, V2_TARGET):
-        routes[f"/api/v1/groups/{group}"] = answer(f"group_{group}.json")
     for group in (OKTA_ADMINS, V2_SOURCE):
         routes[f"/api/v1/groups/{group}/users"] = answer(f"group_users_{group}.json")
-    routes["/api/v1/groups"] = answer("groups_search_cf_prefix.json")
+    routes["/api/v1/groups"] = group_search(org_groups())
     routes["/api/v1/users"] = users_pages([f'<{USERS_PAGE_2}>; rel="next"'], [])
     return routes
+
+
+def org_groups() -> list[dict[str, Any]]:
+    """Every group of the fixture org: the four named ones and the CF- hits."""
+    named = [fixture(f"group_{g}.json") for g in (OKTA_ADMINS, V1_TARGET)]
+    named += [fixture(f"group_{g}.json") for g in (V2_SOURCE, V2_TARGET)]
+    return named + fixture("groups_search_cf_prefix.json")
+
+
+def group_search(groups: list[dict[str, Any]]) -> Route:
+    """/api/v1/groups answering the groups its ``search`` expression selects."""
+
+    def route(request: httpx.Request) -> httpx.Response:
+        search = request.url.params["search"]
+        unique = {g["id"]: g for g in groups}.values()
+        return httpx.Response(200, json=[g for g in unique if matches(g, search)])
+
+    return route
 
 
 class FakeOkta:
@@ -180,8 +197,71 @@ def test_groups_hold_every_mapped_assigned_and_cf_group_once() -> None:
         READERS,
         STRAY,
     ]
-    (search,) = fake.urls("/api/v1/groups")
-    assert search.params["search"] == 'profile.name sw "CF-"'
+    assert [u.params["search"] for u in fake.urls("/api/v1/groups")] == [
+        f'source.id eq "{V1}"',
+        f'source.id eq "{V2}"',
+        'profile.name sw "CF-"',
+    ]
+
+
+def test_no_group_is_read_one_request_at_a_time() -> None:
+    """Group details come from searches only, never from GET /groups/{id}."""
+    fake = FakeOkta(healthy_routes())
+
+    collect(fake)
+
+    singles = [r for r in fake.requests if r.url.path.count("/") == 4]
+    assert [r.url.path for r in singles if "/groups/" in r.url.path] == []
+
+
+def _unassigned_mappings(count: int) -> tuple[dict[str, Route], list[str]]:
+    """Routes where the v2 app pushes ``count`` groups it has not been assigned."""
+    sources = [f"00g1src{n:05d}EXAMPLE" for n in range(count)]
+    groups = [{"id": g, "type": "OKTA_GROUP", "profile": {"name": g}} for g in sources]
+    mappings = [
+        {"id": f"gPm{n:05d}", "sourceGroupId": g, "targetGroupId": V2_TARGET}
+        for n, g in enumerate(sources)
+    ]
+    routes = healthy_routes()
+    routes[f"/api/v1/apps/{V2}/group-push/mappings"] = lambda r: httpx.Response(
+        200, json=mappings
+    )
+    routes["/api/v1/groups"] = group_search(org_groups() + groups)
+    for group in sources:
+        routes[f"/api/v1/groups/{group}/users"] = lambda r: httpx.Response(200, json=[])
+    return routes, sources
+
+
+def test_other_mapped_groups_are_searched_by_id_in_batches() -> None:
+    """45 unassigned source groups cost two id-eq searches (40 + 5), not 45 GETs."""
+    routes, sources = _unassigned_mappings(45)
+    fake = FakeOkta(routes)
+
+    evidence = collect(fake)
+
+    found = set(ids(evidence.entries[layout.OKTA_GROUPS]))
+    assert set(sources) <= found
+    searches = [u.params["search"] for u in fake.urls("/api/v1/groups")]
+    batches = [s for s in searches if s.startswith("id eq")]
+    assert [s.count(" or ") + 1 for s in batches] == [40, 5]
+    assert batches[0].startswith(f'id eq "{sources[0]}" or id eq "{sources[1]}"')
+    assert all(len(str(u)) < 2500 for u in fake.urls("/api/v1/groups"))
+
+
+def test_a_mapped_group_that_no_search_finds_is_a_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A mapping naming a deleted group keeps the rest and warns with its id."""
+    routes, sources = _unassigned_mappings(3)
+    routes["/api/v1/groups"] = group_search(org_groups())
+    fake = FakeOkta(routes)
+
+    evidence = collect(fake)
+
+    assert not set(sources) & set(ids(evidence.entries[layout.OKTA_GROUPS]))
+    assert f"Okta group {sources[0]} named by a push mapping does not exist" in (
+        caplog.text
+    )
 
 
 def test_group_members_are_read_for_each_mapping_source_group() -> None:

@@ -37,6 +37,11 @@ GROUPS_HINT = (
 USERS_HINT = "the Okta token needs okta.users.read (a Read-Only Administrator's token)"
 # Group names of v1 virtual groups (idp-apis.md §2.2).
 VIRTUAL_GROUP_SEARCH = 'profile.name sw "CF-"'
+# Groups looked up by id per search: ``id eq "00g…" or …``. 40 clauses of a
+# 20-character id are about 1,300 characters, 2,000 once URL-encoded: far
+# below the 8 KB request line proxies and servers commonly accept.
+ID_BATCH = 40
+SEARCH_CHARS = 1500
 
 Json = dict[str, Any]
 
@@ -69,7 +74,7 @@ def _collect(session: ApiSession, evidence: Evidence, config: CollectConfig) -> 
         tolerated=TOLERATED,
     )
     _app_lists(session, evidence, config, app_ids)
-    _mapped_groups(session, evidence, config)
+    _mapped_groups(session, evidence, config, app_ids)
     evidence.attempt(
         layout.OKTA_USERS,
         partial(_users, session, config),
@@ -109,7 +114,7 @@ def _app_lists(
 
 
 def _mapped_groups(
-    session: ApiSession, evidence: Evidence, config: CollectConfig
+    session: ApiSession, evidence: Evidence, config: CollectConfig, app_ids: list[str]
 ) -> None:
     """The groups push mappings name, and the members of their source groups."""
     if layout.OKTA_PUSH_MAPPINGS not in evidence.entries:
@@ -124,7 +129,7 @@ def _mapped_groups(
     ]
     evidence.attempt(
         layout.OKTA_GROUPS,
-        partial(_groups, session, config, mappings, assigned),
+        partial(_groups, session, config, app_ids, mappings, assigned),
         hint=GROUPS_HINT,
         tolerated=TOLERATED,
     )
@@ -192,49 +197,81 @@ def _per_app(
 def _groups(
     session: ApiSession,
     config: CollectConfig,
+    app_ids: list[str],
     mappings: list[Json],
     assigned: list[Json],
 ) -> Fetched:
     """Every group a push mapping names, the apps' groups, every ``CF-`` group.
 
-    Each group is kept once; the apps' groups come embedded in the app group
-    list (``expand=group``), so they cost no request.
+    Each group is kept once, the mappings' groups first. Groups cost pages,
+    not one request each: the apps' groups come embedded in the app group list
+    (``expand=group``), the app-side groups (push targets) of each app from one
+    ``source.id`` search, and any other mapped group from ``id eq`` searches
+    of up to ``ID_BATCH`` ids (idp-apis.md §2.2).
     """
-    ids = _unique(
+    named = _unique(
         g for m in mappings for g in (m.get("sourceGroupId"), m.get("targetGroupId"))
     )
-    groups: dict[str, Json] = {}
-    for group_id in ids:
-        group = _group(session, group_id)
-        if group is not None:
-            groups[group_id] = group
+    known: dict[str, Json] = {}
+    _keep(known, assigned)
+    pages = 0
+    for app_id in app_ids:
+        pages += _search_into(known, session, config, _equals("source.id", app_id))
+    wanted = [group_id for group_id in named if group_id not in known]
+    for batch in _batches(wanted):
+        search = " or ".join(_equals("id", group_id) for group_id in batch)
+        pages += _search_into(known, session, config, search)
+    pages += _search_into(known, session, config, VIRTUAL_GROUP_SEARCH)
+    for group_id in (g for g in named if g not in known):
+        # A mapping can outlive its group; the mapping still names the id.
+        log.warning("Okta group %s named by a push mapping does not exist", group_id)
+    first = [known[group_id] for group_id in named if group_id in known]
+    mapped = set(named)
+    listed = first + [g for i, g in known.items() if i not in mapped]
+    return Fetched(listed, pages, len(listed))
+
+
+def _search_into(
+    known: dict[str, Json], session: ApiSession, config: CollectConfig, search: str
+) -> int:
+    """Add every group ``search`` finds to ``known``; the pages it took."""
     found = okta_pages(
         session,
         "/api/v1/groups",
         entry=layout.OKTA_GROUPS,
-        params={"search": VIRTUAL_GROUP_SEARCH, "limit": config.page_sizes.okta_groups},
+        params={"search": search, "limit": config.page_sizes.okta_groups},
         max_pages=config.max_pages,
     )
-    for group in [*assigned, *found.data]:
-        groups.setdefault(str(group.get("id")), group)
-    listed = list(groups.values())
-    return Fetched(listed, len(ids) + found.pages, len(listed))
+    _keep(known, found.data)
+    return found.pages
 
 
-def _group(session: ApiSession, group_id: str) -> Json | None:
-    """One group by id; None, with a warning, when Okta says it does not exist."""
-    url = f"/api/v1/groups/{quote(group_id, safe='')}"
-    try:
-        body, _ = session.get_json(url, entry=layout.OKTA_GROUPS)
-    except ApiError as exc:
-        if exc.status != 404:
-            raise
-        # A mapping can outlive its group; the mapping still names the id.
-        log.warning("Okta group %s named by a push mapping does not exist", group_id)
-        return None
-    if not isinstance(body, dict):
-        raise CollectError(f"GET {url} answered without a group object", url=url)
-    return body
+def _keep(known: dict[str, Json], groups: Iterable[Json]) -> None:
+    for group in groups:
+        group_id = group.get("id")
+        if isinstance(group_id, str) and group_id:
+            known.setdefault(group_id, group)
+
+
+def _equals(attribute: str, value: str) -> str:
+    """A search clause ``attribute eq "value"``, its quotes escaped (§2.2)."""
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return f'{attribute} eq "{escaped}"'
+
+
+def _batches(ids: list[str]) -> Iterable[list[str]]:
+    """``ids`` in runs whose ``id eq`` search stays within ``SEARCH_CHARS``."""
+    batch: list[str] = []
+    length = 0
+    for group_id in ids:
+        clause = len(_equals("id", group_id)) + len(" or ")
+        if batch and (len(batch) == ID_BATCH or length + clause > SEARCH_CHARS):
+            yield batch
+            batch, length = [], 0
+        batch.append(group_id)
+        length += clause
+    if batch:
+        yield batch
 
 
 def _group_members(

@@ -34,8 +34,10 @@ _CLAUSE = re.compile(
     r"|^(?P<present>[\w.]+)\s+pr$",
     re.IGNORECASE,
 )
-# " and " outside double quotes
-_AND = re.compile(r'\s+and\s+(?=(?:[^"]*"[^"]*")*[^"]*$)', re.IGNORECASE)
+# " and " / " or " outside double quotes (an escaped quote is no quote)
+_OUTSIDE = r'(?=(?:(?:[^"\\]|\\.)*"(?:[^"\\]|\\.)*")*(?:[^"\\]|\\.)*$)'
+_AND = re.compile(r"\s+and\s+" + _OUTSIDE, re.IGNORECASE)
+_OR = re.compile(r"\s+or\s+" + _OUTSIDE, re.IGNORECASE)
 
 
 def okta_error(status: int, code: str, summary: str) -> Reply:
@@ -51,8 +53,15 @@ def okta_error(status: int, code: str, summary: str) -> Reply:
 
 
 def matches(item: Json, expression: str) -> bool:
-    """Whether ``item`` satisfies a search/filter ``expression``."""
-    return all(_clause(item, part) for part in _AND.split(expression.strip()))
+    """Whether ``item`` satisfies a search/filter ``expression``.
+
+    ``and`` binds tighter than ``or``, as in Okta's expressions; parentheses
+    are not supported.
+    """
+    return any(
+        all(_clause(item, part) for part in _AND.split(alternative))
+        for alternative in _OR.split(expression.strip())
+    )
 
 
 def _clause(item: Json, text: str) -> bool:
