@@ -93,8 +93,6 @@ def healthy_routes() -> dict[str, Route]:
             },
         ),
         "/scim/v2/Groups": scim("scim_groups.json"),
-        f"/scim/v2/Groups/{ADMINS}": scim(f"scim_group_{ADMINS}.json"),
-        f"/scim/v2/Groups/{READERS}": scim(f"scim_group_{READERS}.json"),
     }
 
 
@@ -288,18 +286,21 @@ def test_scim_users_are_paged_by_start_index_and_deduplicated() -> None:
     assert starts == ["1", "3"]
 
 
-def test_only_custom_scim_groups_are_read_in_detail() -> None:
-    """Details are fetched for custom groups only, never for cloudflare-v1- ones."""
+def test_scim_groups_are_listed_never_read_one_by_one() -> None:
+    """No check reads a SCIM group's detail: one list, no GET /Groups/{id}."""
     fake = FakeCloudflare(healthy_routes())
 
     snapshot = collect(fake)
 
-    details = snapshot.entries[layout.CF_SCIM_GROUP_DETAILS]
-    assert sorted(details) == sorted([ADMINS, READERS])
-    assert details[ADMINS]["members"] == [
-        {"value": "48435ce81ee6a63e920511fdca7ded84", "display": "alice@example.com"}
+    assert ids(snapshot.entries[layout.CF_SCIM_GROUPS]) == [
+        SYSTEM_GROUP,
+        ADMINS,
+        READERS,
     ]
-    assert fake.paths(f"/scim/v2/Groups/{SYSTEM_GROUP}") == []
+    assert not snapshot.has(layout.CF_SCIM_GROUP_DETAILS)
+    assert snapshot.manifest.endpoint(layout.CF_SCIM_GROUP_DETAILS) is None
+    asked = [r.url.path for r in fake.requests if "/scim/v2/Groups/" in r.url.path]
+    assert asked == []
 
 
 def test_user_group_members_are_keyed_by_user_group_id() -> None:
@@ -375,18 +376,6 @@ def test_refused_scim_fails_only_the_scim_entries() -> None:
     assert not snapshot.has(layout.CF_SCIM_GROUPS)
     assert not snapshot.has(layout.CF_SCIM_GROUP_DETAILS)
     assert ids(snapshot.entries[layout.CF_MEMBERS]) == [ALICE, BOB, CAROL]
-
-
-def test_group_details_are_not_attempted_when_the_group_list_failed() -> None:
-    """Without the SCIM group list, the details entry fails and says why."""
-    routes = healthy_routes()
-    routes["/scim/v2/Groups"] = scim("scim_error_403.json", status=403)
-
-    snapshot = collect(FakeCloudflare(routes))
-
-    record = snapshot.manifest.endpoint(layout.CF_SCIM_GROUP_DETAILS)
-    assert record is not None and record.status == "failed"
-    assert record.reason == f"not attempted: it needs {layout.CF_SCIM_GROUPS}"
 
 
 def test_deprecated_roles_answering_404_fail_only_roles() -> None:
@@ -553,7 +542,7 @@ def test_one_info_line_is_logged_per_exchange(caplog: pytest.LogCaptureFixture) 
     snapshot = collect(FakeCloudflare(healthy_routes()))
 
     lines = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
-    assert len(lines) == len(snapshot.manifest.requests) == 14
+    assert len(lines) == len(snapshot.manifest.requests) == 12
     assert lines[0].startswith(f"GET {PREFIX} 200 ")
 
 
@@ -581,7 +570,10 @@ def test_the_manifest_describes_the_collection() -> None:
     )
     assert (manifest.tool_version, manifest.account_id) == (__version__, ACCOUNT)
     assert dict(manifest.sources) == {"cloudflare": BASE}
-    assert [e.entry for e in manifest.endpoints] == list(layout.CLOUDFLARE_ENTRIES)
+    # SCIM group details are readable in older snapshots, no longer collected.
+    details = layout.CF_SCIM_GROUP_DETAILS
+    collected = [e for e in layout.CLOUDFLARE_ENTRIES if e != details]
+    assert [e.entry for e in manifest.endpoints] == collected
     assert all(e.status == "ok" for e in manifest.endpoints)
     assert snapshot.path is None and manifest.files == {}
 

@@ -75,8 +75,10 @@ def test_every_entry_reads_back_as_collected(
     """Written and read back, the snapshot holds every entry unchanged."""
     collected, read_back, _ = served
 
+    # SCIM group details are readable in older snapshots, no longer collected.
+    collected_entries = layout.CLOUDFLARE_ENTRIES + layout.OKTA_ENTRIES
     assert sorted(read_back.entries) == sorted(
-        layout.CLOUDFLARE_ENTRIES + layout.OKTA_ENTRIES
+        e for e in collected_entries if e != layout.CF_SCIM_GROUP_DETAILS
     )
     assert read_back.entries == collected.entries
     assert read_back.manifest.endpoints == collected.manifest.endpoints
@@ -104,20 +106,15 @@ def test_cloudflare_entries_hold_the_organizations_objects(
     assert _ids(entries[layout.CF_SCIM_GROUPS]) == _ids(cf.scim_groups)
 
 
-def test_only_custom_scim_groups_have_details(
-    org: Organization,
+def test_no_scim_group_is_read_in_detail(
     served: tuple[Snapshot, Snapshot, list[tuple[str, str, int]]],
 ) -> None:
-    """Every custom SCIM group, and no cloudflare-v1- group, is read in detail."""
-    details = served[1].entries[layout.CF_SCIM_GROUP_DETAILS]
+    """No check reads SCIM group details: the group list is read, no group alone."""
+    _, read_back, requests = served
 
-    custom = [
-        g["id"]
-        for g in org.cloudflare.scim_groups
-        if not g["id"].startswith("cloudflare-v1-")
-    ]
-    assert sorted(details) == sorted(custom) != []
-    assert all(details[g]["id"] == g for g in custom)
+    assert not read_back.has(layout.CF_SCIM_GROUP_DETAILS)
+    assert [t for _, t, _ in requests if "/scim/v2/Groups?" in t] != []
+    assert [t for _, t, _ in requests if "/scim/v2/Groups/" in t] == []
 
 
 def test_okta_entries_hold_the_organizations_objects(
@@ -194,5 +191,5 @@ def test_a_forbidden_scim_api_is_recorded_not_collected(
     statuses = {e.entry: (e.status, e.http_status) for e in snapshot.manifest.endpoints}
     assert statuses[layout.CF_SCIM_USERS] == ("failed", 403)
     assert statuses[layout.CF_SCIM_GROUPS] == ("failed", 403)
-    assert statuses[layout.CF_SCIM_GROUP_DETAILS] == ("failed", None)
+    assert layout.CF_SCIM_GROUP_DETAILS not in statuses
     assert _ids(snapshot.entries[layout.CF_MEMBERS]) == _ids(org.cloudflare.members)

@@ -23,7 +23,9 @@ CF_USER_GROUPS = "cloudflare/user_groups.json"  # list: iam_user_group
 CF_USER_GROUP_MEMBERS = "cloudflare/user_group_members.json"
 CF_SCIM_USERS = "cloudflare/scim_users.json"  # list: SCIM User resources
 CF_SCIM_GROUPS = "cloudflare/scim_groups.json"  # list: SCIM Group list items
-# object: SCIM group id -> GET /scim/v2/Groups/{id} (custom groups only)
+# object: SCIM group id -> GET /scim/v2/Groups/{id} (custom groups only).
+# No longer collected (no check reads it; one request per group); kept so
+# snapshots that hold it still read.
 CF_SCIM_GROUP_DETAILS = "cloudflare/scim_group_details.json"
 # list: Audit Logs v2 entries of the --audit-since window, oldest first.
 # Present only when that window was asked for; not in CLOUDFLARE_ENTRIES.
