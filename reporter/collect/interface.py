@@ -12,16 +12,19 @@ import httpx
 
 from reporter import __version__
 from reporter.collect.cloudflare import collect_cloudflare
+from reporter.collect.entra import collect_entra
 from reporter.collect.evidence import Evidence
 from reporter.collect.http import (
     CLOUDFLARE_URL_OPTION,
     CONCURRENCY,
+    GRAPH_URL_OPTION,
     OKTA_URL_OPTION,
     ApiSession,
     Progress,
     Sleep,
     check_base_url,
 )
+from reporter.collect.idp_file import IdpFileConfig, add_idp_file, open_idp_file
 from reporter.collect.limiter import RateLimit, RateLimiter, VirtualTime
 from reporter.collect.okta import collect_okta
 from reporter.collect.partial import PartialState
@@ -58,6 +61,10 @@ class PageSizes:
     okta_groups: int = 200
     okta_group_members: int = 200
     okta_users: int = 200
+    # Graph $top: 999 is the documented maximum of these lists (§3.3).
+    entra_assignments: int = 999
+    entra_groups: int = 999
+    entra_members: int = 999
 
 
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}([T ][0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?")
@@ -100,6 +107,13 @@ class CollectConfig:
     concurrency: int = CONCURRENCY
     rate_limit: RateLimit = field(default_factory=RateLimit)
     audit_since: AuditWindow | None = None
+    # Microsoft Graph base URL and the service principal (object) ids of the
+    # v1 and v2 enterprise apps; Entra is collected when a Graph client is given.
+    graph_url: str | None = None
+    entra_v1_sp: str | None = None
+    entra_v2_sp: str | None = None
+    # --idp-file: assignments read from a file instead of an IdP API.
+    idp_file: IdpFileConfig | None = None
 
 
 def collect_snapshot(
@@ -112,8 +126,9 @@ def collect_snapshot(
     sleep: Sleep = time.sleep,
     limiter: RateLimiter | None = None,
     state: PartialState | None = None,
+    graph: httpx.Client | None = None,
 ) -> Snapshot:
-    """Collect Cloudflare (and Okta when a client is given) into an unwritten Snapshot.
+    """Collect Cloudflare (and Okta, Entra when a client is given) into a Snapshot.
 
     ``progress(entry, pages, expected)`` is called after each page received;
     ``sleep`` is what waits between retries. Cloudflare requests go through
@@ -121,7 +136,9 @@ def collect_snapshot(
     is not ``time.sleep``, on a virtual clock that ``sleep`` advances). With a
     ``state``, finished entries are saved there and earlier ones reused.
     """
-    _validate(config, okta)
+    _validate(config, okta, graph)
+    # A bad file stops the collection before its first request.
+    idp = open_idp_file(config.idp_file, api_idp=okta is not None or graph is not None)
     # Cloudflare account ids are lower-case hex: the manifest keeps them so.
     config = replace(config, account_id=config.account_id.lower())
     started = _utc(clock())
@@ -149,18 +166,24 @@ def collect_snapshot(
                 ApiSession(okta, records=records, sleep=sleep, progress=progress)
             )
             collect_okta(sessions[-1], evidence, config)
+        if graph is not None:
+            sessions.append(
+                ApiSession(graph, records=records, sleep=sleep, progress=progress)
+            )
+            collect_entra(sessions[-1], evidence, config)
     except BaseException:
         # Threads still fetching stop at their next request.
         for session in sessions:
             session.abort()
         raise
+    add_idp_file(evidence, idp)
     manifest = Manifest(
         format_version=FORMAT_VERSION,
         tool_version=__version__,
         started_at=started,
         finished_at=_utc(clock()),
         account_id=config.account_id,
-        sources=_sources(config, okta),
+        sources=_sources(config, okta, graph),
         settings=_settings(config, evidence.restored),
         endpoints=_in_layout_order(evidence.endpoints),
         requests=tuple(records),
@@ -174,7 +197,9 @@ def _in_layout_order(records: list[EndpointRecord]) -> tuple[EndpointRecord, ...
     return tuple(sorted(records, key=lambda r: order.get(r.entry, len(order))))
 
 
-def _validate(config: CollectConfig, okta: httpx.Client | None) -> None:
+def _validate(
+    config: CollectConfig, okta: httpx.Client | None, graph: httpx.Client | None
+) -> None:
     if not ACCOUNT_ID.fullmatch(config.account_id):
         raise ConfigError(
             f"{config.account_id!r} is not a Cloudflare account id",
@@ -188,6 +213,12 @@ def _validate(config: CollectConfig, okta: httpx.Client | None) -> None:
     check_base_url(config.cloudflare_url, CLOUDFLARE_URL_OPTION)
     if config.okta_url:
         check_base_url(config.okta_url, OKTA_URL_OPTION)
+    if graph is not None and not config.graph_url:
+        raise ConfigError(
+            "a Graph client was given without graph_url", hint="pass --graph-url"
+        )
+    if config.graph_url:
+        check_base_url(config.graph_url, GRAPH_URL_OPTION)
 
 
 def _utc(moment: datetime) -> str:
@@ -196,10 +227,16 @@ def _utc(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat()
 
 
-def _sources(config: CollectConfig, okta: httpx.Client | None) -> dict[str, str]:
+def _sources(
+    config: CollectConfig, okta: httpx.Client | None, graph: httpx.Client | None
+) -> dict[str, str]:
     sources = {"cloudflare": config.cloudflare_url}
     if okta is not None and config.okta_url:
         sources["okta"] = config.okta_url
+    if graph is not None and config.graph_url:
+        sources["entra"] = config.graph_url
+    if config.idp_file is not None:
+        sources["idp_file"] = config.idp_file.path.name
     return sources
 
 
@@ -207,6 +244,8 @@ def _settings(config: CollectConfig, restored: list[str]) -> dict[str, str]:
     apps = {
         "okta_v1_app_id": config.okta_v1_app_id,
         "okta_v2_app_id": config.okta_v2_app_id,
+        "entra_v1_sp": config.entra_v1_sp,
+        "entra_v2_sp": config.entra_v2_sp,
     }
     settings = {name: value for name, value in apps.items() if value}
     limit = config.rate_limit
