@@ -13,9 +13,11 @@ from reporter.analyze import analyze
 from reporter.collect import CollectConfig, collect_snapshot
 from reporter.collect.cloudflare import list_accounts
 from reporter.collect.http import ApiSession, Progress, cloudflare_client, okta_client
+from reporter.collect.interface import AuditWindow
 from reporter.collect.partial import PartialState
 from reporter.errors import CollectError, ConfigError
 from reporter.render import render_reports
+from reporter.render.audit_log import audit_log_view
 from reporter.snapshot import Snapshot, read_snapshot, write_snapshot
 
 ALL_FORMATS = ("html", "pdf", "xlsx")
@@ -119,8 +121,14 @@ def report_from_file(
 
     No report may overwrite the snapshot itself.
     """
-    analysis = analyze(read_snapshot(snapshot_path))
-    return render_reports(analysis, formats, out_dir, protect=(snapshot_path,))
+    snapshot = read_snapshot(snapshot_path)
+    return render_reports(
+        analyze(snapshot),
+        formats,
+        out_dir,
+        protect=(snapshot_path,),
+        audit_log=audit_log_view(snapshot),
+    )
 
 
 def run_demo(
@@ -137,13 +145,19 @@ def run_demo(
     """
     # Imported here: the demo and emulator are not needed for real collections.
     from reporter.demo import build_organization
+    from reporter.demo.generator import DEMO_AUDIT_SINCE, demo_audit_logs
     from reporter.emulator import Emulator
+    from reporter.emulator.faults import EmulatorOptions
 
     org = build_organization(seed=seed, size=size)
     # Throwaway credentials for the emulator only: real runs read the environment.
     tokens = Tokens(cloudflare=secrets.token_hex(20), okta=secrets.token_hex(20))
+    options = EmulatorOptions(audit_logs=tuple(demo_audit_logs(org)))
     with Emulator(
-        org, cloudflare_token=tokens.cloudflare, okta_token=tokens.okta or ""
+        org,
+        cloudflare_token=tokens.cloudflare,
+        okta_token=tokens.okta or "",
+        options=options,
     ) as emulator:
         config = CollectConfig(
             account_id=org.cloudflare.account["id"],
@@ -151,6 +165,7 @@ def run_demo(
             okta_url=emulator.okta_url,
             okta_v1_app_id=org.okta.v1_app_id,
             okta_v2_app_id=org.okta.v2_app_id,
+            audit_since=AuditWindow(DEMO_AUDIT_SINCE, clock().isoformat()),
         )
         snapshot_path = out_dir / "snapshot.zip"
         collect_to_file(config, tokens, snapshot_path, clock=clock, progress=progress)

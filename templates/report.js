@@ -35,6 +35,9 @@
     }),
     requests: raw.requests.map(function (r) {
       return [str(r[0]), str(r[1]), r[2], r[3], r[4], r[5]];
+    }),
+    audit: (raw.audit || []).map(function (r) {
+      return [r[0], r[1], str(r[2]), r[3], str(r[4]), r[5], str(r[6]), str(r[7]), r[8]];
     })
   };
   var memberById = {};
@@ -204,6 +207,17 @@
     cell(tr, r[5]);
   }
 
+  // [time, actor, actor type, action, subject, resource, result, integration, id]
+  function renderAudit(a, tr) {
+    tr.className = "audit-entry result-" + a[6];
+    cell(tr, a[0]);
+    cell(tr, lines([a[1], a[2]]), { auto: true });
+    cell(tr, lines([a[3], a[4]]));
+    cell(tr, lines([a[5], el("code", a[8])]), { auto: true });
+    cell(tr, a[6]);
+    cell(tr, a[7] || "not told");
+  }
+
   function memberText(m) {
     var grants = m.grants.map(function (g) {
       return g.join(" ");
@@ -277,6 +291,22 @@
         assignment: function (a) { return a[4]; },
         user: function (a) { return a[5]; },
         member: function (a) { return a[6] || ""; }
+      }
+    },
+    "audit-table": {
+      rows: data.audit,
+      render: renderAudit,
+      text: function (a) { return a.join(" "); },
+      keys: {
+        time: function (a) { return a[0]; },
+        actor: function (a) { return a[1]; },
+        action: function (a) { return a[3]; },
+        resource: function (a) { return a[5]; },
+        result: function (a) { return a[6]; },
+        integration: function (a) { return a[7]; }
+      },
+      filters: {
+        subject: function (a, value) { return a[4] === value; }
       }
     },
     "requests-table": {

@@ -798,3 +798,61 @@ def _permissions(read: str, write: str) -> Json:
         area: {"read": area in readable or area in writable, "write": area in writable}
         for area in _AREAS
     }
+
+
+# The demo's audit window: after Audit Logs v2 began recording SCIM changes
+# (2026-03-18, cloudflare-api.md §6.5) and before the samples' fixed clock.
+DEMO_AUDIT_SINCE = "2026-05-01"
+_AUDIT_EVENTS = (
+    # (day and hour, token name or "" for the admin, product, type,
+    #  description, action type, method); a delete is refused (409)
+    ("11T09", "scim-okta-v2", "scim", "user", "Create SCIM User", "create", "POST"),
+    ("11T09", "scim-okta-v2", "scim", "group", "Update SCIM Group", "update", "PATCH"),
+    ("12T14", "scim-okta-v1", "scim", "group", "Update SCIM Group", "update", "PATCH"),
+    ("13T10", "", "iam", "user_group", "Update User Group", "update", "PUT"),
+    ("14T08", "", "members", "member", "Update Member", "update", "PUT"),
+    ("14T11", "", "dns", "dns_record", "Update DNS Record", "update", "PUT"),
+    ("15T16", "scim-okta-v1", "scim", "user", "Delete SCIM User", "delete", "DELETE"),
+)
+
+
+def demo_audit_logs(org: Organization) -> list[Json]:
+    """A few Audit Logs v2 entries (§5 shape) for the demo's audit window.
+
+    Derived from the organization alone, so the same seed gives the same
+    entries: SCIM changes by the v1 and v2 integrations' tokens, a user group
+    and a member edited by the first member, and one DNS change that the
+    report's audit-log table leaves out.
+    """
+    account = org.cloudflare.account["id"]
+    admin = org.cloudflare.members[0]
+    entries = []
+    for number, (when, token, product, kind, text, action, method) in enumerate(
+        _AUDIT_EVENTS, start=1
+    ):
+        if token:
+            actor = {
+                "type": "account",
+                "context": "api_token",
+                "token_id": f"{number:02d}{account[2:]}",
+                "token_name": token,
+            }
+        else:
+            actor = {"type": "user", "context": "dash", "email": admin["email"]}
+        failed = action == "delete"
+        entries.append(
+            {
+                "id": f"{account[:24]}{number:08d}",
+                "account": {"id": account},
+                "action": {
+                    "description": text,
+                    "result": "failure" if failed else "success",
+                    "time": f"2026-05-{when}:{number:02d}:00Z",
+                    "type": action,
+                },
+                "actor": actor,
+                "resource": {"product": product, "type": kind},
+                "raw": {"method": method, "status_code": 409 if failed else 200},
+            }
+        )
+    return entries

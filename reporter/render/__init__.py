@@ -16,6 +16,7 @@ from pathlib import Path
 
 from reporter.analyze.model import Analysis
 from reporter.errors import ConfigError, RenderError
+from reporter.render.audit_log import AuditLogView
 from reporter.render.context import Report, build_report
 from reporter.render.html import render_html
 from reporter.render.pdf import render_pdf
@@ -52,6 +53,7 @@ def render_reports(
     suppressions: SuppressionOutcome | None = None,
     extra: Sequence[tuple[str, bytes]] = (),
     protect: Sequence[Path] = (),
+    audit_log: AuditLogView | None = None,
 ) -> list[Path]:
     """Render ``formats`` of the analysis into ``out_dir``; return the paths written.
 
@@ -62,7 +64,7 @@ def render_reports(
     targets = [out_dir / f"{basename}.{fmt}" for fmt in chosen]
     targets += [out_dir / name for name, _ in extra]
     _check_targets(targets, protect)
-    report = build_report(analysis, suppressions)
+    report = build_report(analysis, suppressions, audit_log)
 
     rendered = [(f"{basename}.{fmt}", renderers[fmt](report)) for fmt in chosen]
     return write_outputs(out_dir, [*rendered, *extra], protect=protect)

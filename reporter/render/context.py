@@ -7,7 +7,7 @@ comes from the snapshot.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 
 from reporter.analyze.catalog import load_catalog
@@ -26,6 +26,7 @@ from reporter.analyze.model import (
     VirtualGroup,
 )
 from reporter.errors import RenderError
+from reporter.render.audit_log import AuditLogView, not_requested
 from reporter.render.charts import BarChart, StepStrip, bar_chart, step_strip
 from reporter.snapshot.model import RequestRecord
 from reporter.suppress import Suppression, SuppressionOutcome
@@ -251,6 +252,8 @@ class Report:
     charts: Charts
     at_risk_assessed: bool = True  # False: members_at_risk is unknown, not empty
     suppressed_count: int = 0  # findings an accepted risk suppresses
+    # The audit window's member, user group and SCIM changes, or why none.
+    audit_log: AuditLogView = field(default_factory=not_requested)
 
     @property
     def at_risk_count_text(self) -> str:
@@ -268,11 +271,14 @@ class Report:
 
 
 def build_report(
-    analysis: Analysis, suppressions: SuppressionOutcome | None = None
+    analysis: Analysis,
+    suppressions: SuppressionOutcome | None = None,
+    audit_log: AuditLogView | None = None,
 ) -> Report:
     """Turn an analysis into the report model the renderers share.
 
-    ``suppressions`` marks the findings an accepted risk suppresses.
+    ``suppressions`` marks the findings an accepted risk suppresses;
+    ``audit_log`` is the snapshot's audit-log evidence (none: not collected).
     """
     snapshot_time = parse_snapshot_time(analysis.collected_at)
     members = _member_rows(analysis)
@@ -320,6 +326,7 @@ def build_report(
         charts=_charts(steps, severity_groups, analysis.members),
         at_risk_assessed=analysis.at_risk_assessed,
         suppressed_count=sum(1 for f in findings if f.suppressed),
+        audit_log=audit_log or not_requested(),
     )
 
 

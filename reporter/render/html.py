@@ -16,6 +16,7 @@ from jinja2 import Environment
 from markupsafe import Markup
 
 from reporter.analyze.model import IdpAssignment
+from reporter.render.audit_log import AuditEntryRow
 from reporter.render.context import FindingRow, MemberRow, Report, for_display
 from reporter.render.templates import asset_text, environment
 from reporter.render.text import clean_text
@@ -90,6 +91,17 @@ FINDING_FIELDS = (
 )
 IDP_FIELDS = ("app", "label", "login", "scope", "assignment", "user", "member")
 REQUEST_FIELDS = ("entry", "method", "path", "status", "page", "elapsed")
+AUDIT_FIELDS = (
+    "time",  # "yyyy-mm-dd hh:mm:ss UTC", sorts as text
+    "actor",
+    "actor type",  # string number
+    "action",
+    "subject",  # string number: member, user group or SCIM
+    "resource",
+    "result",  # string number
+    "integration",  # string number: v1, v2 or ""
+    "id",
+)
 
 
 class Strings:
@@ -126,6 +138,7 @@ def report_data(report: Report) -> dict[str, JsonValue]:
             _request(r, strings)
             for r in (report.evidence.requests if report.evidence else ())
         ],
+        "audit": [_audit_entry(e, strings) for e in report.audit_log.rows],
         "strings": strings.table(),
         "at_risk_assessed": report.at_risk_assessed,
     }
@@ -165,6 +178,18 @@ def _request(r: RequestRecord, strings: Strings) -> list[JsonValue]:
     return [
         *strings.refs((r.entry, r.method)),
         *(r.path, r.status, r.page, r.elapsed_ms),
+    ]
+
+
+def _audit_entry(e: AuditEntryRow, strings: Strings) -> list[JsonValue]:
+    return [
+        *(e.time_text, e.actor),
+        strings.ref(e.actor_type),
+        e.action,
+        strings.ref(e.subject),
+        e.resource,
+        *strings.refs((e.result, e.integration)),
+        e.entry_id,
     ]
 
 

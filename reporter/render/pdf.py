@@ -33,6 +33,7 @@ class Limits:
     at_risk: int = 200
     requests: int = 200  # above this, only the requests without a 2xx answer
     group_members: int = 10
+    audit: int = 200  # audit-log entries; the workbook lists every one
 
 
 LIMITS = Limits()

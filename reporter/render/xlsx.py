@@ -205,6 +205,7 @@ def _summary(report: Report) -> Sheet:
         if g.suppressed
     ]
     facts += [("Unmapped legacy role", role) for role in report.unmapped_roles]
+    facts += [("Audit log", report.audit_log.status_text)]
     facts += _collection_facts(report)
     return Sheet(
         "Summary",
@@ -520,6 +521,36 @@ def _request_record(r: RequestRecord) -> Record:
     )
 
 
+def _audit_log(report: Report) -> Sheet | None:
+    """The audit window's member, user group and SCIM changes; None when not
+    collected (the Summary sheet says why)."""
+    if not report.audit_log.collected:
+        return None
+    columns = _columns(
+        ("Time (UTC)", 20),
+        ("Actor", 34),
+        ("Actor type", 10),
+        ("Action", 26),
+        ("Subject", 11),
+        ("Resource", 30),
+        ("Result", 9),
+        ("Integration", 11),
+        ("Entry id", 34),
+    )
+    records = tuple(
+        Record(
+            f"audit entry {e.entry_id}",
+            (
+                _utc(e.time) if e.time else e.time_text,
+                *(e.actor, e.actor_type, e.action, e.subject, e.resource),
+                *(e.result, e.integration, e.entry_id),
+            ),
+        )
+        for e in report.audit_log.rows
+    )
+    return Sheet("Audit log", columns, records)
+
+
 def _not_assessed(report: Report) -> Sheet:
     columns = _columns(("Check", 28), ("Title", 36), ("Reason", 60), ("Fix", 60))
     records = tuple(
@@ -541,6 +572,7 @@ SHEET_BUILDERS: tuple[SheetBuilder, ...] = (
     _user_groups,
     _idp_assignments,
     _evidence,
+    _audit_log,
     _not_assessed,
 )
 
