@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
+
+import jwt
 
 from reporter.demo.org import Json, OktaOrg
 from reporter.emulator.wire import (
@@ -25,6 +28,21 @@ from reporter.emulator.wire import (
 
 PREFIX = "/api/v1"
 RATE_LIMIT = 600  # requests per minute of a users/groups bucket (§2.3)
+TOKEN_PATH = "/oauth2/v1/token"  # noqa: S105 (a path)
+ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+READ_SCOPES = ("okta.apps.read", "okta.groups.read", "okta.users.read")
+TOKEN_SECONDS = 3600  # §2.1: an access token is valid for an hour
+ASSERTION_ALGORITHMS = ["RS256", "RS384", "RS512", "ES256", "ES384", "ES512"]
+# The scopes each endpoint family needs of a bearer token (§2.1).
+FAMILY_SCOPES = {
+    "okta_apps": {"okta.apps.read"},
+    "okta_app_users": {"okta.apps.read"},
+    "okta_app_groups": {"okta.apps.read"},
+    "okta_push_mappings": {"okta.apps.read", "okta.groups.read"},
+    "okta_groups": {"okta.groups.read"},
+    "okta_group_members": {"okta.groups.read"},
+    "okta_users": {"okta.users.read"},
+}
 
 Params = Mapping[str, str]
 Items = Callable[[Request, Params], list[Json] | None]  # None: parent not found
@@ -87,14 +105,31 @@ def _field(item: Json, dotted: str) -> Any:
     return value
 
 
+@dataclass(frozen=True)
+class ServiceAppGrant:
+    """A registered API Services app: its public key and the scopes granted it."""
+
+    client_id: str
+    public_key: str  # PEM
+    scopes: frozenset[str] = frozenset(READ_SCOPES)
+
+
 class OktaApi:
-    """Answers Okta Management API GETs for one organization."""
+    """Answers Okta Management API GETs for one organization.
+
+    Requests carry ``SSWS <token>`` or a bearer token from ``token``; bearers
+    are signed with the SSWS token, so every OktaApi of that token accepts them.
+    """
 
     prefix = PREFIX
 
-    def __init__(self, org: OktaOrg, token: str) -> None:
+    def __init__(
+        self, org: OktaOrg, token: str, *, clock: Callable[[], float] = time.time
+    ) -> None:
         self.org = org
         self._token = token
+        self.clock = clock
+        self.service_apps: dict[str, ServiceAppGrant] = {}
         self._apps = {app["id"]: app for app in org.apps}
         self._groups = {group["id"]: group for group in org.groups}
         self._users = {user["id"]: user for user in org.users}
@@ -105,8 +140,112 @@ class OktaApi:
         self.routes: tuple[Route, ...] = self._routes()
 
     def authorized(self, request: Request) -> bool:
-        """Whether the request carries the org's API token."""
-        return request.authorization == f"SSWS {self._token}"
+        """Whether the request carries the org's API token or a live bearer."""
+        if request.authorization == f"SSWS {self._token}":
+            return True
+        return self._bearer_claims(request) is not None
+
+    def register(self, grant: ServiceAppGrant) -> None:
+        """Accept client assertions of ``grant``'s app from now on."""
+        self.service_apps[grant.client_id] = grant
+
+    def token(self, form: Mapping[str, str], token_url: str) -> Reply:
+        """``POST /oauth2/v1/token``: a client_credentials grant by private_key_jwt.
+
+        Checks the grant type, the assertion's signature against the app's
+        registered key, its iss/sub/aud/exp, and the scopes (§2.1).
+        """
+        if form.get("grant_type") != "client_credentials":
+            return _oauth_error(400, "unsupported_grant_type", "grant_type")
+        if form.get("client_assertion_type") != ASSERTION_TYPE:
+            return _oauth_error(401, "invalid_client", "client_assertion_type")
+        claims = self._assertion_claims(form.get("client_assertion", ""), token_url)
+        if isinstance(claims, Reply):
+            return claims
+        grant = self.service_apps[claims["sub"]]
+        asked = set(form.get("scope", "").split())
+        if not asked or not asked <= grant.scopes:
+            summary = "The following scopes are not allowed: " + " ".join(
+                sorted(asked - grant.scopes) or ["(none asked)"]
+            )
+            return _oauth_error(400, "invalid_scope", summary)
+        now = int(self.clock())
+        bearer = jwt.encode(
+            {
+                "cid": grant.client_id,
+                "scp": sorted(asked),
+                "iat": now,
+                "exp": now + TOKEN_SECONDS,
+            },
+            self._token,
+            algorithm="HS256",
+        )
+        body = {
+            "token_type": "Bearer",
+            "expires_in": TOKEN_SECONDS,
+            "access_token": bearer,
+            "scope": " ".join(sorted(asked)),
+        }
+        return Reply(200, body)
+
+    def _assertion_claims(self, assertion: str, token_url: str) -> Json | Reply:
+        """The verified claims of a client assertion, or the error to answer."""
+        try:
+            unverified = jwt.decode(assertion, options={"verify_signature": False})
+        except jwt.PyJWTError:
+            return _oauth_error(401, "invalid_client", "malformed client_assertion")
+        client_id = unverified.get("sub")
+        grant = self.service_apps.get(client_id) if isinstance(client_id, str) else None
+        if grant is None:
+            return _oauth_error(401, "invalid_client", "unknown client")
+        try:
+            claims: Json = jwt.decode(
+                assertion,
+                grant.public_key,
+                algorithms=ASSERTION_ALGORITHMS,
+                audience=token_url,
+                issuer=grant.client_id,
+                options={"verify_exp": False, "require": ["exp", "iss", "sub", "aud"]},
+            )
+        except jwt.PyJWTError as exc:
+            return _oauth_error(401, "invalid_client", f"client_assertion: {exc}")
+        now = self.clock()
+        exp = claims["exp"]
+        if not isinstance(exp, int | float) or not now < exp <= now + TOKEN_SECONDS:
+            return _oauth_error(401, "invalid_client", "exp not within the next hour")
+        if not claims.get("jti"):
+            return _oauth_error(401, "invalid_client", "jti is missing")
+        return claims
+
+    def _bearer_claims(self, request: Request) -> Json | None:
+        scheme, _, value = request.authorization.partition(" ")
+        if scheme != "Bearer" or not value:
+            return None
+        try:
+            claims: Json = jwt.decode(
+                value, self._token, algorithms=["HS256"], options={"verify_exp": False}
+            )
+        except jwt.PyJWTError:
+            return None
+        exp = claims.get("exp")
+        return claims if isinstance(exp, int) and self.clock() < exp else None
+
+    def _scoped(
+        self, handle: Callable[..., Reply], families: Iterable[str]
+    ) -> Callable[..., Reply]:
+        """``handle`` behind the scope check a bearer token must pass (§2.1)."""
+        needed = set().union(*(FAMILY_SCOPES.get(f, set()) for f in families))
+
+        def checked(request: Request, params: Params) -> Reply:
+            claims = self._bearer_claims(request)
+            if claims is not None and not needed <= set(claims.get("scp", [])):
+                summary = (
+                    "The access token provided does not contain the required scopes."
+                )
+                return okta_error(403, "E0000006", summary)
+            return handle(request, params)
+
+        return checked
 
     def denied(self, found: Route | None) -> Reply:
         """The answer to a missing or wrong token."""
@@ -144,6 +283,12 @@ class OktaApi:
     # -- the table -----------------------------------------------------------
 
     def _routes(self) -> tuple[Route, ...]:
+        return tuple(
+            replace(found, handle=self._scoped(found.handle, found.families))
+            for found in self._table()
+        )
+
+    def _table(self) -> tuple[Route, ...]:
         app = "/apps/{app}"
         group = "/groups/{group}"
         return (
@@ -293,6 +438,11 @@ class OktaApi:
         if prefix:
             users = [u for u in users if _user_starts(u, prefix)]
         return _searched(users, request.query.get("filter"))
+
+
+def _oauth_error(status: int, code: str, description: str) -> Reply:
+    """An OAuth 2.0 error body (RFC 6749 §5.2), as Okta's token endpoint answers."""
+    return Reply(status, {"error": code, "error_description": description})
 
 
 def _searched(items: Sequence[Json], expression: str | None) -> list[Json]:
