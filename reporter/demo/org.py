@@ -8,7 +8,10 @@ plain dicts exactly as Cloudflare and Okta return them (see
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from reporter.demo.entra import EntraTenant
 
 Json = dict[str, Any]
 
@@ -52,3 +55,5 @@ class Organization:
 
     cloudflare: CloudflareOrg
     okta: OktaOrg
+    # The same identity provider seen as Entra ID (demo/entra.py), when built.
+    entra: EntraTenant | None = None

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cache
 
+from reporter.demo.entra import EntraFacts, entra_facts_for
 from reporter.demo.generator import build_scenario
 
 
@@ -120,3 +121,5 @@ def facts_for(seed: int = 2026, size: int = 60, stage: str = "pre") -> ScenarioF
 EXPECTED: ScenarioFacts = facts_for(2026, 60)
 # The same organization after its migration, with the one deliberate mistake.
 EXPECTED_POST: ScenarioFacts = facts_for(2026, 60, "post")
+# The same organization's identity provider seen as Entra ID (demo/entra.py).
+ENTRA_EXPECTED: EntraFacts = entra_facts_for(2026, 60)
