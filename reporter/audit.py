@@ -34,6 +34,7 @@ from reporter.pipeline import (
 from reporter.render import render_reports, write_outputs
 from reporter.render.audit_log import AuditLogView, audit_log_view
 from reporter.render.diff import build_diff_view, render_diff
+from reporter.render.redact import REDACTION_KEY, redact, redact_suppressions, write_key
 from reporter.snapshot import read_snapshot
 from reporter.suppress import Suppression, SuppressionOutcome, apply_suppressions
 
@@ -125,6 +126,32 @@ def report_analysis(
     else:
         paths = write_outputs(out_dir, extra, protect=protect)
     return RunOutcome(paths, result, outcome)
+
+
+def report_redacted(
+    analysis: Analysis,
+    formats: Sequence[str],
+    out_dir: Path,
+    judging: Judging,
+    *,
+    protect: Sequence[Path] = (),
+) -> RunOutcome:
+    """``report_analysis`` of the redacted ``analysis``, then the redaction key.
+
+    Suppressions are judged as they match the real findings, so redaction
+    never changes which findings are open.
+    """
+    redaction = redact(analysis)
+    accepted = redact_suppressions(judging.suppressions, analysis, redaction.pseudonyms)
+    outcome = report_analysis(
+        redaction.analysis,
+        formats,
+        out_dir,
+        replace(judging, suppressions=accepted),
+        protect=protect,
+    )
+    key = write_key(redaction.pseudonyms, out_dir / REDACTION_KEY)
+    return replace(outcome, paths=[*outcome.paths, key])
 
 
 def check_targets(formats: Sequence[str], out_dir: Path) -> list[Path]:

@@ -33,7 +33,7 @@ from reporter.audit import (
     Judging,
     RunOutcome,
     parse_formats,
-    report_analysis,
+    report_redacted,
     run_check,
     run_diff,
     run_report,
@@ -60,8 +60,7 @@ from reporter.pipeline import (
     token_accounts,
     utc_now,
 )
-from reporter.render.redact import REDACTION_KEY, write_key
-from reporter.render.redact import redact as redact_analysis
+from reporter.render.redact import REDACTION_KEY
 from reporter.snapshot import read_snapshot
 from reporter.snapshot.summary import summary_lines
 from reporter.suppress import load_suppressions
@@ -382,10 +381,8 @@ def _redacted_report(
     snapshot: Path, formats: list[str], out: Path, judging: Judging
 ) -> RunOutcome:
     """Report from the redacted analysis, so every format holds the same pseudonyms."""
-    redaction = redact_analysis(analyze(read_snapshot(snapshot)))
-    outcome = report_analysis(redaction.analysis, formats, out, judging)
-    key = write_key(redaction.pseudonyms, out / REDACTION_KEY)
-    return replace(outcome, paths=[*outcome.paths, key])
+    analysis = analyze(read_snapshot(snapshot))
+    return report_redacted(analysis, formats, out, judging, protect=(snapshot,))
 
 
 def _judging(suppressions: Path | None, fail_on: Severity, strict: bool) -> Judging:

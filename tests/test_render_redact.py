@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import stat
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from openpyxl import load_workbook
@@ -14,13 +17,19 @@ from pypdf import PdfReader
 from render_fixtures import ANA, DAVID, LAYLA, MEMBERS, build_analysis
 from typer.testing import CliRunner
 
+from reporter.analyze import analyze
 from reporter.analyze.model import Analysis, Source
+from reporter.audit import Judging, report_redacted
 from reporter.cli import app
+from reporter.demo.cast import DOMAIN
+from reporter.gate import Gate
 from reporter.render.context import build_report
 from reporter.render.html import render_html
 from reporter.render.pdf import render_pdf
 from reporter.render.redact import Redaction, redact, write_key
 from reporter.render.xlsx import render_xlsx
+from reporter.snapshot import read_snapshot
+from reporter.suppress import Suppression
 
 SAMPLE_SNAPSHOT = (
     Path(__file__).resolve().parents[1] / "sample_reports" / "snapshot.zip"
@@ -153,3 +162,152 @@ def test_report_command_redacts_and_writes_the_key(tmp_path: Path) -> None:
     real = [form for forms in key["emails"].values() for form in forms]
     assert len(real) >= 60
     assert [email for email in real if email in html] == []
+
+
+OKTA_HOST = "northwind.okta.example"
+ODD_LOGIN = "NORTHWIND\\zoe.kent"  # an Okta login that is no address
+SCIM_LOGIN = "zkent-admin"  # a SCIM userName that is no address
+
+
+def _demo_analysis() -> Analysis:
+    """The demo snapshot's analysis, with what a real org adds beside addresses."""
+    analysis = analyze(read_snapshot(SAMPLE_SNAPSHOT))
+    assert analysis.evidence is not None
+    sources = tuple(
+        (system, f"https://{OKTA_HOST}" if system == "okta" else url)
+        for system, url in analysis.evidence.sources
+    )
+    amelia = analysis.members[0]
+    joined = replace(analysis.idp_assignments[0], login="awright")
+    stray = replace(joined, login=ODD_LOGIN, member_id=None)
+    group = replace(
+        analysis.virtual_groups[0],
+        members=(*analysis.virtual_groups[0].members, SCIM_LOGIN),
+    )
+    named = replace(
+        analysis.findings[0],
+        subject=amelia.name,
+        detail=f"{amelia.name} ({ODD_LOGIN}, {SCIM_LOGIN}) at "
+        f"https://{OKTA_HOST}/app of {analysis.account_name}.",
+    )
+    return replace(
+        analysis,
+        evidence=replace(analysis.evidence, sources=sources),
+        idp_assignments=(joined, stray, *analysis.idp_assignments[1:]),
+        virtual_groups=(group, *analysis.virtual_groups[1:]),
+        findings=(named, *analysis.findings[1:]),
+    )
+
+
+def _identifying(analysis: Analysis) -> set[str]:
+    """Everything in ``analysis`` that names a person, the company or its org."""
+    values = {analysis.account_name, OKTA_HOST, ODD_LOGIN, SCIM_LOGIN, "awright"}
+    for member in analysis.members:
+        values |= {member.email, member.email.partition("@")[0], member.name}
+    values |= {a.login for a in analysis.idp_assignments}
+    values |= {m for g in analysis.virtual_groups for m in g.members}
+    values.add(DOMAIN.partition(".")[0])  # "northwind", in any address or host
+    assert analysis.evidence is not None
+    values |= {urlsplit(url).netloc for _, url in analysis.evidence.sources}
+    return {v for v in values if len(v) >= 3}
+
+
+def _squeezed(text: str) -> str:
+    """``text`` casefolded without whitespace: a PDF wraps wherever it likes."""
+    return "".join(text.split()).casefold()
+
+
+def _leaks(values: set[str], text: str) -> list[str]:
+    """The ``values`` that ``text`` holds, as written or escaped as in JSON."""
+    squeezed = _squeezed(text)
+    return sorted(
+        v
+        for v in values
+        if _squeezed(v) in squeezed or _squeezed(json.dumps(v)[1:-1]) in squeezed
+    )
+
+
+def _output_texts(paths: list[Path]) -> dict[str, str]:
+    """The text a reader of each output sees, by file suffix."""
+    texts = {}
+    for path in paths:
+        data = path.read_bytes()
+        if path.suffix == ".pdf":
+            reader = PdfReader(io.BytesIO(data))
+            metadata = reader.metadata or {}
+            pages = [p.extract_text() for p in reader.pages]
+            texts[".pdf"] = " ".join([*pages, *map(str, metadata.values())])
+        elif path.suffix == ".xlsx":
+            book = load_workbook(io.BytesIO(data))
+            cells = [
+                str(value)
+                for sheet in book.worksheets
+                for row in sheet.iter_rows(values_only=True)
+                for value in row
+                if value is not None
+            ]
+            props = [str(v) for v in vars(book.properties).values() if v]
+            texts[".xlsx"] = " ".join([*cells, *props, *book.sheetnames])
+        else:
+            texts[path.name] = html.unescape(data.decode("utf-8"))
+    return texts
+
+
+def test_redacted_demo_names_nobody_in_any_format(tmp_path: Path) -> None:
+    """HTML, PDF, XLSX and JSON of the demo hold no address, name, login or org."""
+    analysis = _demo_analysis()
+    suppression = Suppression(
+        number=1,
+        owner=analysis.members[1].email,
+        reason=f"Accepted by {analysis.members[1].name}",
+        expires=date(2099, 1, 1),
+        finding_id=None,
+        check=analysis.findings[1].check_id,
+        subject=analysis.findings[1].subject,
+    )
+    judging = Judging(Gate(), (suppression,), date(2026, 12, 1))
+
+    outcome = report_redacted(
+        analysis, ["html", "pdf", "xlsx", "json"], tmp_path, judging
+    )
+
+    texts = _output_texts(outcome.paths[:-1])
+    leaks = {name: _leaks(_identifying(analysis), text) for name, text in texts.items()}
+    assert sorted(texts) == [".pdf", ".xlsx", "findings.json", "readiness.html"]
+    assert leaks == {name: [] for name in texts}
+    assert "Person 0001" in texts[".pdf"] and "Person 0001" in texts[".xlsx"]
+
+
+def test_redacted_suppression_still_suppresses_its_finding(tmp_path: Path) -> None:
+    """A suppression naming a real subject suppresses the same redacted finding."""
+    analysis = _demo_analysis()
+    target = analysis.findings[1]
+    suppression = Suppression(
+        1,
+        "security team",
+        "accepted",
+        date(2099, 1, 1),
+        None,
+        target.check_id,
+        target.subject,
+    )
+    judging = Judging(Gate(), (suppression,), date(2026, 12, 1))
+
+    outcome = report_redacted(analysis, ["json"], tmp_path, judging)
+
+    document = json.loads((tmp_path / "findings.json").read_text("utf-8"))
+    suppressed = [f["finding_id"] for f in document["findings"] if f["suppression"]]
+    assert suppressed == [target.finding_id]
+    assert outcome.outcome.unmatched == ()
+
+
+def test_redaction_key_holds_logins_account_and_hosts() -> None:
+    """The key maps login, account and host pseudonyms back to the real values."""
+    analysis = _demo_analysis()
+    pseudonyms = redact(analysis).pseudonyms
+
+    key = pseudonyms.key()
+    assert key["logins"]["person-0001"] == ["awright"]
+    assert ODD_LOGIN in [form for forms in key["logins"].values() for form in forms]
+    assert key["other"]["Redacted account"] == "Northwind Traders"
+    assert key["other"]["okta.redacted.invalid"] == OKTA_HOST
