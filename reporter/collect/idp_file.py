@@ -1,0 +1,743 @@
+"""Read an IdP assignment file (``--idp-file``) into canonical rows.
+
+Any IdP without an API collector (Authentik and the rest), or an admin who
+prefers console exports, hands the audit a CSV or JSON file instead
+(``idp-apis.md`` §5). The format is recognised from the headers alone and each
+header is mapped to a canonical column through an explicit alias table. Every
+value stays text, trimmed of ASCII whitespace only: NBSP and zero-width
+characters are kept for the analyzer's email join rule to clean. A file that
+cannot be read exactly is refused, naming file, line and column; nothing is
+guessed. Columns and allowed values: ``docs/idp-file.md``.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from reporter.collect.evidence import Evidence, Fetched
+from reporter.errors import ConfigError
+from reporter.snapshot import layout
+
+log = logging.getLogger(__name__)
+
+# A console export of a large org is a few MB; anything bigger is a wrong file.
+MAX_BYTES = 64 * 1024 * 1024
+# Only ASCII whitespace is trimmed: U+00A0 and U+200B stay for the analyzer.
+_TRIM = " \t\r\n\f\v"
+
+CANONICAL_COLUMNS = (
+    "idp",
+    "app_id",
+    "app_label",
+    "principal_type",
+    "principal_id",
+    "principal_name",
+    "user_login",
+    "user_email",
+    "user_status",
+    "group_id",
+    "group_name",
+    "assignment_scope",
+    "pushed",
+    "push_target_name",
+)
+# Fields each row carries besides the canonical columns (layout.IDP_FILE_ROWS):
+# ``app`` says which Cloudflare app the row is about, ``assigned`` whether it
+# is a current assignment ("false": an unassignment; "": a plain user list).
+EXTRA_COLUMNS = ("app", "assigned")
+IDENTITY_COLUMNS = ("user_email", "user_login", "principal_name")
+
+# Enumerated columns: allowed values, compared case-insensitively and kept as
+# written. Empty always means "not given".
+OKTA_USER_STATUSES = (
+    "ACTIVE",
+    "STAGED",
+    "PROVISIONED",
+    "RECOVERY",
+    "LOCKED_OUT",
+    "PASSWORD_EXPIRED",
+    "SUSPENDED",
+    "DEPROVISIONED",
+)
+ALLOWED_VALUES: Mapping[str, tuple[str, ...]] = {
+    "principal_type": ("user", "group"),
+    "user_status": (*OKTA_USER_STATUSES, "enabled", "disabled"),
+    "assignment_scope": ("USER", "GROUP"),
+    "pushed": ("true", "false"),
+    "app": ("v1", "v2"),
+    "assigned": ("true", "false"),
+}
+APPS = ALLOWED_VALUES["app"]
+
+GENERIC = "generic"
+OKTA_CURRENT_ASSIGNMENTS = "okta_current_assignments"
+OKTA_RECENT_UNASSIGNMENTS = "okta_recent_unassignments"
+ENTRA_USERS = "entra_users"
+ENTRA_GROUP_MEMBERS = "entra_group_members"
+
+
+class IdpFileError(ConfigError):
+    """An ``--idp-file`` that cannot be read exactly: names file, line and column."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: Path,
+        line: int | None = None,
+        column: str | None = None,
+        hint: str,
+    ) -> None:
+        where = str(path)
+        if line is not None:
+            where += f", line {line}"
+        if column is not None:
+            where += f", column {column}"
+        super().__init__(f"{where}: {message}", hint=hint)
+        self.path = str(path)
+        self.line = line
+        self.column = column
+
+
+@dataclass(frozen=True)
+class FileOptions:
+    """What an export cannot say itself: its group and which Cloudflare app."""
+
+    group: str | None = None  # --idp-file-group: Entra "Download members"
+    app: str | None = None  # --idp-file-app: v1 or v2, for the whole file
+
+
+@dataclass(frozen=True)
+class IdpFileConfig:
+    """``--idp-file PATH`` and the options its export needs."""
+
+    path: Path
+    options: FileOptions = field(default_factory=FileOptions)
+
+
+@dataclass(frozen=True)
+class IdpFile:
+    """The canonical rows of one file, plus what identifies the file."""
+
+    name: str
+    format: str
+    sha256: str
+    rows: tuple[Mapping[str, Any], ...]
+    columns: Mapping[str, str | None] = field(default_factory=dict)
+    options: FileOptions = field(default_factory=FileOptions)
+
+    def source(self) -> dict[str, Any]:
+        """The ``IDP_FILE_SOURCE`` entry."""
+        return {
+            "name": self.name,
+            "format": self.format,
+            "sha256": self.sha256,
+            "rows": len(self.rows),
+            "columns": dict(self.columns),
+            "group": self.options.group,
+            "app": self.options.app,
+        }
+
+    def row_objects(self) -> list[dict[str, Any]]:
+        """The ``IDP_FILE_ROWS`` entry."""
+        return [dict(row) for row in self.rows]
+
+
+# -- formats and their alias tables (headers compared trimmed and casefolded) --
+
+# A header whose value is translated: its target column and the translation.
+Translate = tuple[str, Callable[[str, "Cell"], str]]
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One value and where it was read, for messages."""
+
+    path: Path
+    line: int
+    column: str
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    """A recognised file: the headers that identify it and how they map."""
+
+    name: str
+    title: str
+    signature: frozenset[str]  # every one of these headers must be present
+    aliases: Mapping[str, str]  # header -> canonical or extra column
+    constants: Mapping[str, str] = field(default_factory=dict)
+    closed: bool = False  # unknown headers are an error, not ignored
+    translate: Mapping[str, Translate] = field(default_factory=dict)
+
+
+def _entra_enabled(value: str, cell: Cell) -> str:
+    """Entra's accountEnabled True/False becomes user_status enabled/disabled."""
+    states = {"true": "enabled", "false": "disabled"}
+    if value.casefold() not in states and value:
+        raise IdpFileError(
+            f"accountEnabled {value!r} is neither True nor False",
+            path=cell.path,
+            line=cell.line,
+            column=cell.column,
+            hint="re-download the users from Entra; do not edit that column",
+        )
+    return states.get(value.casefold(), "")
+
+
+def _okta_unassigned_on(value: str, cell: Cell) -> str:
+    """A Current Assignments row with an 'Unassigned on' date is not current."""
+    return "false" if value else "true"
+
+
+_GENERIC_ALIASES = {
+    **{name: name for name in (*CANONICAL_COLUMNS, *EXTRA_COLUMNS)},
+    # The short generic format: user, email, status, group, app.
+    "user": "user_login",
+    "email": "user_email",
+    "status": "user_status",
+    "group": "group_name",
+}
+FORMATS = (
+    ExportFormat(
+        name=GENERIC,
+        title="generic (canonical columns or user, email, status, group, app)",
+        signature=frozenset(),
+        aliases=_GENERIC_ALIASES,
+        constants={"principal_type": "user"},
+        closed=True,
+    ),
+    ExportFormat(
+        name=OKTA_CURRENT_ASSIGNMENTS,
+        title="Okta Current Assignments report",
+        signature=frozenset({"user", "login", "application name"}),
+        aliases={
+            "user": "principal_name",
+            "login": "user_login",
+            "application instance": "app_label",
+            "application login": "user_email",
+        },
+        constants={"idp": "okta", "principal_type": "user"},
+        translate={"unassigned on": ("assigned", _okta_unassigned_on)},
+    ),
+    ExportFormat(
+        name=OKTA_RECENT_UNASSIGNMENTS,
+        title="Okta Recent Unassignments report",
+        signature=frozenset({"assigneeoktausername", "assigneeoktaid"}),
+        aliases={
+            "fullname": "principal_name",
+            "assigneeoktausername": "user_login",
+            "assigneeappusername": "user_email",
+            "assigneeoktaid": "principal_id",
+        },
+        constants={"idp": "okta", "principal_type": "user", "assigned": "false"},
+    ),
+    ExportFormat(
+        name=ENTRA_USERS,
+        title="Entra Download users (with --idp-file-group: Download members)",
+        signature=frozenset({"userprincipalname", "displayname"}),
+        aliases={
+            "userprincipalname": "user_login",
+            "mail": "user_email",
+            "displayname": "principal_name",
+            "objectid": "principal_id",
+            "id": "principal_id",
+        },
+        constants={"idp": "entra", "principal_type": "user"},
+        translate={"accountenabled": ("user_status", _entra_enabled)},
+    ),
+)
+_SIGNATURES = ", ".join(
+    f"{f.title} ({', '.join(sorted(f.signature)) or 'only known columns'})"
+    for f in FORMATS
+)
+
+
+# -- reading --
+
+
+def read_idp_file(
+    path: Path, options: FileOptions | None = None, *, max_bytes: int = MAX_BYTES
+) -> IdpFile:
+    """Read ``path`` (CSV or JSON) into canonical rows, or raise IdpFileError."""
+    options = options or FileOptions()
+    if options.app is not None and options.app not in APPS:
+        raise ConfigError(
+            f"--idp-file-app {options.app!r} is not v1 or v2",
+            hint="pass --idp-file-app v1 (the legacy SCIM app) or v2 (Dashboard)",
+        )
+    data = _read_bytes(path, max_bytes)
+    text = _decode(data, path)
+    headers, records = _parse(text, path)
+    export = _detect(headers, path)
+    columns = _map_headers(export, headers, path)
+    _check_options(export, columns, options, path)
+    rows = tuple(_row(export, columns, options, rec, path) for rec in records)
+    _check_single_app(rows, options, path)
+    name = ENTRA_GROUP_MEMBERS if options.group and export.name == ENTRA_USERS else ""
+    log.info("idp file %s: %s, %d rows", path, name or export.name, len(rows))
+    return IdpFile(
+        name=path.name,
+        format=name or export.name,
+        sha256=hashlib.sha256(data).hexdigest(),
+        rows=rows,
+        columns=columns,
+        options=options,
+    )
+
+
+def open_idp_file(config: IdpFileConfig | None, *, api_idp: bool) -> IdpFile | None:
+    """Read the configured file before any request; None when there is none.
+
+    The file and an IdP API are not combined: two accounts of the same IdP
+    would disagree with nothing to say which is right.
+    """
+    if config is None:
+        return None
+    if api_idp:
+        raise ConfigError(
+            f"--idp-file {config.path} was given with an IdP API (--okta-url)",
+            hint="pass either --idp-file or the IdP API options, not both",
+        )
+    return read_idp_file(config.path, config.options)
+
+
+def add_idp_file(evidence: Evidence, idp: IdpFile | None) -> None:
+    """Keep the file's rows and its description as two snapshot entries."""
+    if idp is None:
+        return
+    rows = Fetched(idp.row_objects(), pages=1, count=len(idp.rows))
+    evidence.add(layout.IDP_FILE_ROWS, rows)
+    evidence.add(layout.IDP_FILE_SOURCE, Fetched(idp.source(), pages=1, count=1))
+
+
+def _read_bytes(path: Path, max_bytes: int) -> bytes:
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(max_bytes + 1)
+    except OSError as exc:
+        raise IdpFileError(
+            f"cannot be read: {exc.strerror or exc}",
+            path=path,
+            hint="check the --idp-file path and its permissions",
+        ) from exc
+    if len(data) > max_bytes:
+        raise IdpFileError(
+            f"is larger than the {max_bytes:,} bytes an --idp-file may hold",
+            path=path,
+            hint="export only the Cloudflare apps and their groups",
+        )
+    if not data.strip():
+        raise IdpFileError(
+            "is empty", path=path, line=1, hint="export the assignments again"
+        )
+    return data
+
+
+def _decode(data: bytes, path: Path) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise IdpFileError(
+            f"byte 0x{data[exc.start]:02x} is not UTF-8",
+            path=path,
+            line=line,
+            column=f"{column} (byte)",
+            hint="save the file as UTF-8 (CSV UTF-8 in Excel)",
+        ) from exc
+
+
+@dataclass(frozen=True)
+class Record:
+    """One data row as read: its line and header -> (value, column label)."""
+
+    line: int
+    values: Mapping[str, tuple[str, str]]
+
+
+def _parse(text: str, path: Path) -> tuple[list[str], list[Record]]:
+    if text.lstrip(_TRIM)[:1] in ("[", "{"):
+        return _parse_json(text, path)
+    return _parse_csv(text, path)
+
+
+def _parse_csv(text: str, path: Path) -> tuple[list[str], list[Record]]:
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(reader)
+        headers = [h.strip(_TRIM) for h in header]
+        records = []
+        start = reader.line_num + 1
+        for fields in reader:
+            if any(f.strip(_TRIM) for f in fields):
+                records.append(_csv_record(headers, fields, start, path))
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise IdpFileError(
+            f"is not valid CSV: {exc}",
+            path=path,
+            line=reader.line_num,
+            hint="export the file again; quotes must be closed",
+        ) from exc
+    if not records:
+        raise IdpFileError(
+            "holds a header but no rows",
+            path=path,
+            line=2,
+            hint="export the assignments again; an empty export is not evidence",
+        )
+    return headers, records
+
+
+def _csv_record(headers: list[str], fields: list[str], line: int, path: Path) -> Record:
+    if len(fields) != len(headers):
+        raise IdpFileError(
+            f"{len(fields)} fields where the header has {len(headers)}",
+            path=path,
+            line=line,
+            column=str(min(len(fields), len(headers)) + 1),
+            hint="quote values that contain commas; every row needs every column",
+        )
+    values = {
+        h: (f.strip(_TRIM), f"{n} ({h})")
+        for n, (h, f) in enumerate(zip(headers, fields, strict=True), start=1)
+    }
+    return Record(line=line, values=values)
+
+
+def _parse_json(text: str, path: Path) -> tuple[list[str], list[Record]]:
+    try:
+        items = list(_json_rows(text))
+    except json.JSONDecodeError as exc:
+        raise IdpFileError(
+            f"is not valid JSON: {exc.msg}",
+            path=path,
+            line=exc.lineno,
+            column=str(exc.colno),
+            hint='write a list of objects, or {"rows": [...]}',
+        ) from exc
+    except _ShapeError as exc:
+        raise IdpFileError(
+            exc.message, path=path, line=exc.line, column=exc.column, hint=exc.hint
+        ) from exc
+    if not items:
+        raise IdpFileError(
+            "holds no rows",
+            path=path,
+            line=1,
+            hint="export the assignments again; an empty export is not evidence",
+        )
+    headers: list[str] = []
+    for _, obj in items:
+        headers.extend(k for k in obj if k not in headers)
+    return headers, [_json_record(line, obj, path) for line, obj in items]
+
+
+def _json_record(line: int, obj: Mapping[str, Any], path: Path) -> Record:
+    values = {}
+    for key, value in obj.items():
+        if value is None:
+            value = ""
+        if not isinstance(value, str):
+            raise IdpFileError(
+                f"{json.dumps(value)} is not a string",
+                path=path,
+                line=line,
+                column=key,
+                hint=f'write every value as text, e.g. "{key}": {_as_text(value)}',
+            )
+        values[key.strip(_TRIM)] = (value.strip(_TRIM), key)
+    return Record(line=line, values=values)
+
+
+def _as_text(value: Any) -> str:
+    """``value`` written as a JSON string: 12 -> "12", true -> "true"."""
+    return json.dumps(json.dumps(value))
+
+
+class _ShapeError(Exception):
+    def __init__(
+        self, message: str, line: int, hint: str, column: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.hint = hint
+        self.column = column
+
+
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(f"key {key!r} appears twice in one object")
+        self.key = key
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [k for k, _ in pairs]
+    twice = sorted({k for k in keys if keys.count(k) > 1})
+    if twice:
+        raise _DuplicateKey(twice[0])
+    return dict(pairs)
+
+
+_DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicate_keys)
+
+
+def _line_of(text: str, index: int) -> int:
+    return text.count("\n", 0, index) + 1
+
+
+def _skip(text: str, index: int) -> int:
+    while index < len(text) and text[index] in _TRIM:
+        index += 1
+    return index
+
+
+def _json_rows(text: str) -> Iterable[tuple[int, Mapping[str, Any]]]:
+    """Each object of the top-level list (or of ``rows``) with its line."""
+    start = _skip(text, 0)
+    whole = json.loads(text)  # a syntax error carries its line and column
+    if isinstance(whole, dict):
+        if set(whole) != {"rows"} or not isinstance(whole["rows"], list):
+            raise _ShapeError(
+                f'an object with keys {sorted(whole)}, not {{"rows": [...]}}',
+                _line_of(text, start),
+                'write a list of objects, or {"rows": [...]}',
+            )
+        start = _skip(text, text.index(":", text.index('"rows"', start)) + 1)
+    elif not isinstance(whole, list):
+        raise _ShapeError(
+            "is not a list of objects",
+            _line_of(text, start),
+            'write a list of objects, or {"rows": [...]}',
+        )
+    yield from _array_items(text, start)
+
+
+def _array_items(text: str, index: int) -> Iterable[tuple[int, Mapping[str, Any]]]:
+    index = _skip(text, index + 1)  # past "["
+    while index < len(text) and text[index] != "]":
+        line = _line_of(text, index)
+        try:
+            item, end = _DECODER.raw_decode(text, index)
+        except _DuplicateKey as exc:
+            hint = "keep one key of each name"
+            raise _ShapeError(str(exc), line, hint, column=exc.key) from exc
+        if not isinstance(item, dict):
+            raise _ShapeError(
+                f"row {json.dumps(item)[:40]} is not an object",
+                line,
+                "write each row as an object of column names to text values",
+            )
+        yield line, item
+        index = _skip(text, end)
+        if index < len(text) and text[index] == ",":
+            index = _skip(text, index + 1)
+
+
+# -- recognising the format --
+
+
+def _detect(headers: list[str], path: Path) -> ExportFormat:
+    keys = {h.casefold() for h in headers}
+    matches = [f for f in FORMATS if _matches(f, keys)]
+    if len(matches) > 1:
+        raise IdpFileError(
+            "headers fit several formats: " + ", ".join(f.title for f in matches),
+            path=path,
+            line=1,
+            hint="remove the columns of the formats this file is not",
+        )
+    if not matches:
+        _refuse_near_miss(keys, headers, path)
+        raise IdpFileError(
+            f"headers {', '.join(headers)} are no known format",
+            path=path,
+            line=1,
+            hint=f"docs/idp-file.md lists the formats: {_SIGNATURES}",
+        )
+    return matches[0]
+
+
+def _refuse_near_miss(keys: set[str], headers: list[str], path: Path) -> None:
+    """A file with some of a format's headers: name the ones it lacks."""
+    generic = FORMATS[0]
+    if keys <= set(generic.aliases):
+        raise IdpFileError(
+            f"a generic file needs a column {' or '.join(IDENTITY_COLUMNS)}",
+            path=path,
+            line=1,
+            column="(missing)",
+            hint="add user_email (or email) to name each user",
+        )
+    for export in FORMATS[1:]:
+        if len(export.signature & keys) >= len(export.signature) - 1:
+            lacking = sorted(export.signature - keys)
+            raise IdpFileError(
+                f"looks like an {export.title} but has no {', '.join(lacking)} column",
+                path=path,
+                line=1,
+                column="(missing)",
+                hint="export the report again without removing columns",
+            )
+
+
+def _matches(export: ExportFormat, keys: set[str]) -> bool:
+    if export.closed:
+        known = set(export.aliases)
+        return keys <= known and any(
+            export.aliases[k] in IDENTITY_COLUMNS for k in keys
+        )
+    return export.signature <= keys
+
+
+def _map_headers(
+    export: ExportFormat, headers: list[str], path: Path
+) -> dict[str, str | None]:
+    """Each header -> its canonical column, or None when the format ignores it."""
+    columns: dict[str, str | None] = {}
+    seen: dict[str, str] = {}
+    for number, header in enumerate(headers, start=1):
+        key = header.casefold()
+        target = export.aliases.get(key)
+        if key in export.translate:
+            target = export.translate[key][0]
+        if header in columns or (target is not None and target in seen):
+            first = header if header in columns else seen[target or ""]
+            raise IdpFileError(
+                f"{header!r} repeats {first!r}"
+                + (f" (both are {target})" if target else ""),
+                path=path,
+                line=1,
+                column=f"{number} ({header})",
+                hint="keep one column of each name",
+            )
+        columns[header] = target
+        if target is not None:
+            seen[target] = header
+    return columns
+
+
+def _check_options(
+    export: ExportFormat,
+    columns: Mapping[str, str | None],
+    options: FileOptions,
+    path: Path,
+) -> None:
+    if options.group is not None and export.name != ENTRA_USERS:
+        raise IdpFileError(
+            f"--idp-file-group applies to Entra member downloads, not a {export.title}",
+            path=path,
+            hint="drop --idp-file-group, or give an Entra Download members file",
+        )
+    if options.app is not None and "app" in columns.values():
+        raise IdpFileError(
+            "has an app column and --idp-file-app was given too",
+            path=path,
+            line=1,
+            hint="drop --idp-file-app, or drop the app column",
+        )
+
+
+def _check_single_app(
+    rows: Iterable[Mapping[str, Any]], options: FileOptions, path: Path
+) -> None:
+    """--idp-file-app names one app: a file listing several cannot take it."""
+    if options.app is None:
+        return
+    labels: dict[str, int] = {}
+    for row in rows:
+        labels.setdefault(row["app_label"], row["line"])
+    if len(labels) > 1:
+        first, second = list(labels.items())[:2]
+        raise IdpFileError(
+            f"lists apps {first[0]!r} and {second[0]!r}; --idp-file-app names one",
+            path=path,
+            line=second[1],
+            column="app_label",
+            hint="export one app per file, or write v1/v2 in an app column",
+        )
+
+
+# -- building rows --
+
+
+def _row(
+    export: ExportFormat,
+    columns: Mapping[str, str | None],
+    options: FileOptions,
+    record: Record,
+    path: Path,
+) -> dict[str, Any]:
+    row: dict[str, Any] = dict.fromkeys((*CANONICAL_COLUMNS, *EXTRA_COLUMNS), "")
+    row.update(export.constants)
+    row.update(_option_values(export, options))
+    given = set()
+    for header, (value, label) in record.values.items():
+        target = columns.get(header)
+        cell = Cell(path, record.line, label)
+        translate = export.translate.get(header.casefold())
+        if translate is not None:
+            value = translate[1](value, cell)
+        # An empty value is "not given": it keeps the format's default.
+        if target is None or (not value and row[target]):
+            continue
+        _check_value(target, value, cell)
+        row[target] = value
+        given.add(target)
+    if not row["assigned"] and "assigned" not in given:
+        row["assigned"] = _default_assigned(row)
+    _check_identity(row, record.line, path)
+    row["line"] = record.line
+    return row
+
+
+def _option_values(export: ExportFormat, options: FileOptions) -> dict[str, str]:
+    values = {}
+    if options.app is not None:
+        values["app"] = options.app
+    if options.group is not None and export.name == ENTRA_USERS:
+        values.update(group_name=options.group, assignment_scope="GROUP")
+    return values
+
+
+def _default_assigned(row: Mapping[str, Any]) -> str:
+    """A row naming an app is an assignment; one that names none is a user list."""
+    return "true" if row["app"] or row["app_id"] or row["app_label"] else ""
+
+
+def _check_value(column: str, value: str, cell: Cell) -> None:
+    allowed = ALLOWED_VALUES.get(column)
+    if allowed is None or not value:
+        return
+    if value.casefold() not in {a.casefold() for a in allowed}:
+        raise IdpFileError(
+            f"{value!r} is not a {column} value",
+            path=cell.path,
+            line=cell.line,
+            column=cell.column,
+            hint=f"write one of {', '.join(allowed)} (any case), or leave it empty",
+        )
+
+
+def _check_identity(row: Mapping[str, Any], line: int, path: Path) -> None:
+    if any(row[c] for c in IDENTITY_COLUMNS):
+        return
+    if row["principal_type"].casefold() == "group" and row["group_name"]:
+        return
+    raise IdpFileError(
+        "names nobody: user_email, user_login and principal_name are all empty",
+        path=path,
+        line=line,
+        hint="give each row a user's email or login (a group row: its group_name)",
+    )
