@@ -22,6 +22,8 @@ from reporter.demo.org import Organization
 from reporter.emulator import faults
 from reporter.emulator.cloudflare import CloudflareApi
 from reporter.emulator.faults import EmulatorOptions, FaultPlan, RateCounter
+from reporter.emulator.graph import GraphApi
+from reporter.emulator.graph import throttled as graph_throttled
 from reporter.emulator.okta import OktaApi
 from reporter.emulator.wire import BadQuery, Reply, Request, Route
 
@@ -45,6 +47,9 @@ class Api(Protocol):
 class Emulator:
     """Serve ``org`` as Cloudflare (``/client/v4``) and Okta (``/api/v1``).
 
+    When ``org.entra`` is set, Microsoft Graph (``/v1.0``) serves it too,
+    answering requests that carry ``Bearer <graph_token>``.
+
     ``forbidden`` names endpoint families (``"members"``, ``"scim"``,
     ``"okta_users"``, ...) that answer 403 as a token without that permission
     would, so callers can exercise "could not assess". ``options`` adds
@@ -59,12 +64,15 @@ class Emulator:
         okta_token: str,
         forbidden: frozenset[str] = frozenset(),
         options: EmulatorOptions | None = None,
+        graph_token: str = "",
     ) -> None:
         self.options = options or EmulatorOptions()
         self._cloudflare = CloudflareApi(
             org.cloudflare, cloudflare_token, audit_logs=self.options.audit_logs
         )
         self._apis: tuple[Api, ...] = (self._cloudflare, OktaApi(org.okta, okta_token))
+        if org.entra is not None:
+            self._apis = (*self._apis, GraphApi(org.entra, graph_token))
         self._forbidden = forbidden
         self._faults = FaultPlan(self.options.faults)
         limit = self.options.rate_limit
@@ -123,6 +131,11 @@ class Emulator:
         return self.base_url
 
     @property
+    def graph_url(self) -> str:
+        """The Microsoft Graph base URL, ending in ``/v1.0``."""
+        return self.base_url + "/v1.0"
+
+    @property
     def request_count(self) -> int:
         """How many requests the emulator has answered."""
         with self._lock:
@@ -160,6 +173,8 @@ class Emulator:
                 return faults.rate_limited(wait), ()
         fault = self._faults.take(target)
         early = faults.before(fault) if fault is not None else None
+        if early is not None and urlsplit(target).path.startswith("/v1.0/"):
+            early = graph_throttled(early)
         if early is not None:
             return early, ()
         if fault is not None and fault.kind == "repeat_page":
