@@ -46,6 +46,7 @@ from reporter.collect.http import (
     OKTA_URL_OPTION,
     check_base_url,
 )
+from reporter.collect.idp_file import FileOptions, IdpFileConfig
 from reporter.collect.interface import AuditWindow
 from reporter.collect.limiter import RateLimit
 from reporter.demo.generator import MIN_SIZE
@@ -177,6 +178,20 @@ OktaV1App = Annotated[
 OktaV2App = Annotated[
     str | None, typer.Option(help="Okta id of the 'Cloudflare Dashboard' app.")
 ]
+IdpFileOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--idp-file", help="CSV or JSON IdP assignments instead of an IdP API."
+    ),
+]
+IdpFileGroup = Annotated[
+    str | None,
+    typer.Option(help="The group an Entra 'Download members' file lists."),
+]
+IdpFileApp = Annotated[
+    str | None,
+    typer.Option(help="v1 or v2: the Cloudflare app the whole --idp-file is about."),
+]
 
 
 @app.command()
@@ -199,6 +214,9 @@ def collect(
     okta_url: OktaUrl = None,
     okta_v1_app: OktaV1App = None,
     okta_v2_app: OktaV2App = None,
+    idp_file: IdpFileOption = None,
+    idp_file_group: IdpFileGroup = None,
+    idp_file_app: IdpFileApp = None,
     audit_since: Annotated[
         str | None,
         typer.Option(help="Also collect Audit Logs v2 from this date (yyyy-mm-dd)."),
@@ -281,6 +299,7 @@ def collect(
             concurrency=concurrency,
             rate_limit=RateLimit(requests=rate_limit),
             audit_since=_audit_window(audit_since, audit_before),
+            idp_file=_idp_file(idp_file, idp_file_group, idp_file_app, okta_url),
         )
         several = len(accounts) > 1 or all_accounts
         targets = {a: out / f"{a}.zip" if several else out for a in accounts}
@@ -306,6 +325,25 @@ def collect(
         return written
 
     _print_paths(_run(action))
+
+
+def _idp_file(
+    path: Path | None, group: str | None, app: str | None, okta_url: str | None
+) -> IdpFileConfig | None:
+    """--idp-file and its options; the file itself is read before any request."""
+    if path is None:
+        if group is not None or app is not None:
+            raise ConfigError(
+                "--idp-file-group and --idp-file-app describe an --idp-file",
+                hint="add --idp-file PATH, or drop them",
+            )
+        return None
+    if okta_url is not None:
+        raise ConfigError(
+            f"--idp-file {path} and --okta-url both describe the IdP",
+            hint="pass one of them (docs/idp-file.md)",
+        )
+    return IdpFileConfig(path=path, options=FileOptions(group=group, app=app))
 
 
 def _audit_window(since: str | None, before: str | None) -> AuditWindow | None:
@@ -422,6 +460,9 @@ def check(
     okta_url: OktaUrl = None,
     okta_v1_app: OktaV1App = None,
     okta_v2_app: OktaV2App = None,
+    idp_file: IdpFileOption = None,
+    idp_file_group: IdpFileGroup = None,
+    idp_file_app: IdpFileApp = None,
     format: Formats = DEFAULT_FORMATS,
     suppressions: Suppressions = None,
     fail_on: FailOn = Severity.HIGH,
@@ -458,6 +499,7 @@ def check(
             okta_url=okta_url,
             okta_v1_app_id=okta_v1_app or "",
             okta_v2_app_id=okta_v2_app or "",
+            idp_file=_idp_file(idp_file, idp_file_group, idp_file_app, okta_url),
         )
         with _progress(not quiet) as progress:
             return run_check(
