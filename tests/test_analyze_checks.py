@@ -247,6 +247,13 @@ def test_no_okta_makes_every_okta_check_not_assessed() -> None:
         "okta-mapping-targets-virtual-group",
         "okta-push-mapping-error",
         "okta-v2-group-prefixed-cf",
+        "idp-ambiguous-match",
+        "idp-assigned-v1-only",
+        "idp-group-membership-differs",
+        "idp-guest-probable-match",
+        "idp-nested-only-user",
+        "idp-username-not-mail",
+        "idp-virtual-group-assigned",
     }
     assert all("okta was not queried" in n.reason for n in analysis.not_assessed)
     assert len(subjects(analysis, "member-at-risk")) == 5

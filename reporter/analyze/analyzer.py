@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 
 from reporter.analyze.checks import AT_RISK_INPUTS, run_checks
+from reporter.analyze.directory import Assignment, Coverage
 from reporter.analyze.facts import Facts, build_facts
 from reporter.analyze.identity import email_key
-from reporter.analyze.inputs import Json, text
+from reporter.analyze.inputs import text
 from reporter.analyze.model import Analysis, Evidence, Grant, IdpAssignment, Source
-from reporter.analyze.okta import login
 from reporter.analyze.steps import assess_steps, verdict
 from reporter.snapshot import layout
 from reporter.snapshot.model import Snapshot
@@ -76,33 +76,41 @@ def _evidence(snapshot: Snapshot) -> Evidence:
 
 
 def _idp_assignments(facts: Facts) -> tuple[IdpAssignment, ...]:
-    member_ids = {email_key(m.email): m.member_id for m in facts.members}
-    rows: list[IdpAssignment] = []
-    for tag, app in (("v1", facts.okta.v1_app), ("v2", facts.okta.v2_app)):
-        if app is None:
-            continue
-        for user in facts.okta.app_users.get(text(app, "id"), []):
-            embedded = _embedded_user(user)
-            name = text(user, "credentials", "userName") or login(embedded)
-            rows.append(
-                IdpAssignment(
-                    idp="okta",
-                    app=tag,
-                    app_label=text(app, "label"),
-                    login=name,
-                    scope=text(user, "scope"),
-                    assignment_status=text(user, "status"),
-                    user_status=text(embedded, "status"),
-                    member_id=member_ids.get(email_key(name)),
-                )
-            )
-    return tuple(sorted(rows, key=lambda r: (email_key(r.login), r.app)))
+    directory = facts.directory
+    by_key = {email_key(m.email): m.member_id for m in facts.members}
+    by_user = {
+        match.user.user_id: member_id
+        for member_id, match in sorted(facts.matches.items())
+        if match.user is not None and not match.ambiguous
+    }
+    coverage = _coverage_by_user(directory.assignments)
+    rows = [
+        IdpAssignment(
+            idp=directory.idp,
+            app=a.app,
+            app_label=directory.apps[a.app].label if a.app in directory.apps else "",
+            login=a.login,
+            scope="GROUP" if a.via_group else "USER",
+            assignment_status=a.status,
+            user_status=a.user_status,
+            member_id=by_key.get(email_key(a.login)) or by_user.get(a.user_id),
+            coverage=coverage.get(a.user_id, ""),
+            group=a.group_name,
+        )
+        for a in directory.assignments
+    ]
+    return tuple(sorted(rows, key=lambda r: (email_key(r.login), r.app, r.group)))
 
 
-def _embedded_user(app_user: Json) -> Json:
-    embedded = app_user.get("_embedded")
-    user = embedded.get("user") if isinstance(embedded, dict) else None
-    return user if isinstance(user, dict) else {}
+def _coverage_by_user(assignments: tuple[Assignment, ...]) -> dict[str, str]:
+    apps: dict[str, set[str]] = {}
+    for assignment in assignments:
+        apps.setdefault(assignment.user_id, set()).add(assignment.app)
+    names = {"v1": Coverage.V1, "v2": Coverage.V2}
+    return {
+        user: str(Coverage.BOTH if len(tags) > 1 else names[next(iter(tags))])
+        for user, tags in apps.items()
+    }
 
 
 def _is_unmapped(grant: Grant) -> bool:

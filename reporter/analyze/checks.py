@@ -12,13 +12,22 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from reporter.analyze import catalog
+from reporter.analyze.directory import (
+    INACTIVE,
+    Coverage,
+    IdpApp,
+    IdpGroup,
+    IdpUser,
+    Match,
+    idp_missing,
+)
 from reporter.analyze.effective import (
     effective_allows,
     is_super_admin_grant,
     shadowing_denies,
 )
 from reporter.analyze.facts import Facts
-from reporter.analyze.identity import clean_email
+from reporter.analyze.identity import clean_email, email_key, name_key
 from reporter.analyze.inputs import text
 from reporter.analyze.model import (
     SEVERITY_ORDER,
@@ -31,7 +40,6 @@ from reporter.analyze.model import (
     VirtualGroup,
 )
 from reporter.analyze.names import parse_v1_name
-from reporter.analyze.okta import INACTIVE_STATUSES, user_emails
 from reporter.analyze.risk import covers, is_admin_grant
 from reporter.errors import AnalyzeError
 from reporter.snapshot import layout
@@ -65,23 +73,52 @@ class Check:
     ids: tuple[str, ...]
     requires: tuple[str, ...]
     run: Callable[[Facts], Iterator[Hit]]
+    # What the check reads from the IdP, whichever it is (directory._NEEDS).
+    idp: tuple[str, ...] = ()
 
 
 CHECKS: list[Check] = []
 
+# Okta-named ids keep their meaning for Okta (suppression files name them);
+# the same check on Entra ID or a file import reports the neutral id.
+NEUTRAL_IDS = {
+    "okta-mapping-targets-virtual-group": "idp-mapping-targets-virtual-group",
+    "okta-group-foreign-account": "idp-group-foreign-account",
+    "okta-group-unknown-role": "idp-group-unknown-role",
+    "okta-push-mapping-error": "idp-push-mapping-error",
+    "okta-v2-group-prefixed-cf": "idp-v2-group-prefixed-cf",
+    "okta-inactive-user-still-member": "idp-inactive-user-still-member",
+    "okta-inactive-admin-still-member": "idp-inactive-admin-still-member",
+    "member-not-in-okta": "idp-member-unknown",
+    "pending-invite-not-in-okta": "idp-pending-invite-unknown",
+    "member-not-assigned-in-okta": "idp-member-not-assigned",
+    "email-case-mismatch": "idp-email-case-mismatch",
+}
+
 
 def check(
-    *ids: str, requires: tuple[str, ...]
+    *ids: str, requires: tuple[str, ...], idp: tuple[str, ...] = ()
 ) -> Callable[[Callable[[Facts], Iterator[Hit]]], Callable[[Facts], Iterator[Hit]]]:
-    """Register a check that emits ``ids`` and reads ``requires``."""
+    """Register a check that emits ``ids`` and reads ``requires`` and ``idp``.
+
+    An Okta-named id in ``ids`` brings its neutral twin (:data:`NEUTRAL_IDS`).
+    """
+    declared = tuple(
+        dict.fromkeys(i for cid in ids for i in (cid, NEUTRAL_IDS.get(cid, cid)))
+    )
 
     def register(
         run: Callable[[Facts], Iterator[Hit]],
     ) -> Callable[[Facts], Iterator[Hit]]:
-        CHECKS.append(Check(ids=ids, requires=requires, run=run))
+        CHECKS.append(Check(ids=declared, requires=requires, run=run, idp=idp))
         return run
 
     return register
+
+
+def for_idp(check_id: str, idp: str) -> str:
+    """``check_id`` as reported for ``idp``: Okta ids stay, others go neutral."""
+    return check_id if idp == "okta" else NEUTRAL_IDS.get(check_id, check_id)
 
 
 def finding_id(check_id: str, account_id: str, subject: str) -> str:
@@ -101,27 +138,31 @@ def run_checks(
     """Run every check; return the findings and the checks that could not run."""
     findings: list[Finding] = []
     not_assessed: list[NotAssessed] = []
+    idp = facts.directory.idp
     for spec in CHECKS:
-        missing = facts.inputs.missing(spec.requires)
+        missing = facts.inputs.missing(spec.requires) + idp_missing(
+            facts.inputs, idp, spec.idp
+        )
         if missing:
+            lead = for_idp(spec.ids[0], idp)
             not_assessed.append(
                 NotAssessed(
-                    check_id=spec.ids[0],
-                    title=catalog.entry(spec.ids[0]).title,
+                    check_id=lead,
+                    title=catalog.entry(lead).title,
                     reason="; ".join(dict.fromkeys(m.reason for m in missing)),
                     hint="; ".join(dict.fromkeys(m.hint for m in missing)),
                 )
             )
             continue
-        findings.extend(_finding(spec, hit, account_id) for hit in spec.run(facts))
+        findings.extend(_finding(spec, hit, account_id, idp) for hit in spec.run(facts))
     return (
         tuple(sorted(findings, key=finding_order)),
         tuple(sorted(not_assessed, key=lambda n: n.check_id)),
     )
 
 
-def _finding(spec: Check, hit: Hit, account_id: str) -> Finding:
-    check_id = hit.check_id or spec.ids[0]
+def _finding(spec: Check, hit: Hit, account_id: str, idp: str) -> Finding:
+    check_id = for_idp(hit.check_id or spec.ids[0], idp)
     if check_id not in spec.ids:
         raise AnalyzeError(
             f"check {spec.run.__name__} emitted {check_id!r}, not one of {spec.ids}",
@@ -195,26 +236,29 @@ def remaining_virtual_groups(facts: Facts) -> Iterator[Hit]:
 
 @check(
     "okta-mapping-targets-virtual-group",
-    requires=(layout.OKTA_PUSH_MAPPINGS, layout.OKTA_GROUPS),
+    requires=(),
+    idp=("push_mappings", "groups"),
 )
 def okta_mappings_to_virtual_groups(facts: Facts) -> Iterator[Hit]:
     """Push mappings, of either app, whose target is a CF- group of this account."""
-    okta = facts.okta
-    for app_id, mappings in sorted(okta.push_mappings.items()):
-        for mapping in mappings:
-            target = okta.group_name(text(mapping, "targetGroupId"))
-            parsed = parse_v1_name(target, facts.account_id)
-            if parsed is None or parsed.foreign:
-                continue
-            source = okta.group_name(text(mapping, "sourceGroupId"))
-            yield Hit(
-                subject=f"{target} (mapping {text(mapping, 'id')})",
-                detail=(
-                    f"Okta group {source or text(mapping, 'sourceGroupId')!r} is "
-                    f"pushed to {target} by app {app_id} "
-                    f"(status {text(mapping, 'status') or 'unknown'})."
-                ),
-            )
+    directory = facts.directory
+    # Entra pushes the assigned group itself: idp-virtual-group-assigned.
+    if directory.idp == "entra":
+        return
+    for mapping in directory.mappings:
+        parsed = parse_v1_name(mapping.target_name, facts.account_id)
+        if parsed is None or parsed.foreign:
+            continue
+        app = directory.apps.get(mapping.app)
+        yield Hit(
+            subject=f"{mapping.target_name} (mapping {mapping.mapping_id})",
+            detail=(
+                f"{directory.name} group {mapping.source_name or mapping.source_id!r} "
+                f"is pushed to {mapping.target_name} by app "
+                f"{app.app_id if app else mapping.app} "
+                f"(status {mapping.raw_status or 'unknown'})."
+            ),
+        )
 
 
 def _foreign(facts: Facts, side: str) -> Iterator[Hit]:
@@ -237,10 +281,10 @@ def cloudflare_foreign_groups(facts: Facts) -> Iterator[Hit]:
     return _foreign(facts, "cloudflare")
 
 
-@check("okta-group-foreign-account", requires=(layout.OKTA_GROUPS,))
+@check("okta-group-foreign-account", requires=(), idp=("groups",))
 def okta_foreign_groups(facts: Facts) -> Iterator[Hit]:
-    """Okta CF- groups named for another account."""
-    return _foreign(facts, "okta")
+    """IdP CF- groups named for another account."""
+    return _foreign(facts, facts.directory.idp)
 
 
 def _unknown_role(facts: Facts, side: str) -> Iterator[Hit]:
@@ -268,11 +312,12 @@ def cloudflare_unknown_roles(facts: Facts) -> Iterator[Hit]:
 
 @check(
     "okta-group-unknown-role",
-    requires=(layout.OKTA_GROUPS, layout.CF_PERMISSION_GROUPS),
+    requires=(layout.CF_PERMISSION_GROUPS,),
+    idp=("groups",),
 )
 def okta_unknown_roles(facts: Facts) -> Iterator[Hit]:
-    """Okta CF- groups whose role maps to no permission group."""
-    return _unknown_role(facts, "okta")
+    """IdP CF- groups whose role maps to no permission group."""
+    return _unknown_role(facts, facts.directory.idp)
 
 
 def _user_group_member_ids(facts: Facts, group_id: str) -> tuple[str, ...]:
@@ -334,35 +379,28 @@ def unmapped_roles(facts: Facts) -> Iterator[Hit]:
         )
 
 
-@check(
-    "okta-push-mapping-error", requires=(layout.OKTA_APPS, layout.OKTA_PUSH_MAPPINGS)
-)
+@check("okta-push-mapping-error", requires=(), idp=("apps", "push_mappings"))
 def errored_push_mappings(facts: Facts) -> Iterator[Hit]:
-    """v2 push mappings Okta stopped pushing."""
-    okta = facts.okta
-    if okta.v2_app is None:
-        return
-    for mapping in okta.push_mappings.get(text(okta.v2_app, "id"), []):
-        if text(mapping, "status") != "ERROR":
+    """v2 push mappings the IdP stopped pushing."""
+    directory = facts.directory
+    for mapping in directory.mappings:
+        if mapping.app != "v2" or mapping.status != "error":
             continue
-        source_id = text(mapping, "sourceGroupId")
-        name = okta.group_name(source_id) or source_id
+        name = mapping.source_name or mapping.source_id
+        why = mapping.error or f"{directory.name} gave no error summary"
         yield Hit(
             subject=name,
-            detail=(
-                f"The push of {name!r} is in ERROR: "
-                f"{text(mapping, 'errorSummary') or 'Okta gave no error summary'}."
-            ),
+            detail=f"The push of {name!r} is in {mapping.raw_status}: {why}.",
         )
 
 
-@check("okta-v2-group-prefixed-cf", requires=(layout.OKTA_APPS, layout.OKTA_APP_GROUPS))
+@check("okta-v2-group-prefixed-cf", requires=(), idp=("apps", "app_groups"))
 def v2_groups_prefixed_cf(facts: Facts) -> Iterator[Hit]:
     """v2 app groups whose name Cloudflare's SCIM refuses (§6.2)."""
-    okta = facts.okta
-    if okta.v2_app is None:
-        return
-    for name in sorted(v2_app_group_names(facts)):
+    names = {
+        g.name or g.group_id for g in facts.directory.group_assignments if g.app == "v2"
+    }
+    for name in sorted(names):
         if name.startswith("CF"):
             yield Hit(
                 subject=name,
@@ -382,15 +420,21 @@ def v2_app_group_names(facts: Facts) -> list[str]:
     return names
 
 
+def _matched(facts: Facts, member: MemberAccess) -> IdpUser | None:
+    return facts.matches[member.member_id].user
+
+
 @check(
     "okta-inactive-user-still-member",
     "okta-inactive-admin-still-member",
-    requires=(layout.CF_MEMBERS, layout.OKTA_USERS),
+    requires=(layout.CF_MEMBERS,),
+    idp=("users",),
 )
 def inactive_okta_users(facts: Facts) -> Iterator[Hit]:
-    """Okta SUSPENDED / DEPROVISIONED users who are accepted members."""
+    """IdP users suspended, deprovisioned or disabled who are accepted members."""
     for member in facts.members:
-        if member.idp_status not in INACTIVE_STATUSES or member.status == "pending":
+        user = _matched(facts, member)
+        if user is None or user.status not in INACTIVE or member.status == "pending":
             continue
         admin = sorted({g.permission_group for g in member.grants if is_admin_grant(g)})
         held = ", ".join(admin) if admin else "no administrator access"
@@ -402,7 +446,7 @@ def inactive_okta_users(facts: Facts) -> Iterator[Hit]:
                 else "okta-inactive-user-still-member"
             ),
             detail=(
-                f"Okta status {member.idp_status}; Cloudflare status "
+                f"{facts.directory.name} status {user.raw_status}; Cloudflare status "
                 f"{member.status or 'unknown'}; holds {held}."
             ),
             member_ids=(member.member_id,),
@@ -412,72 +456,72 @@ def inactive_okta_users(facts: Facts) -> Iterator[Hit]:
 @check(
     "member-not-in-okta",
     "pending-invite-not-in-okta",
-    requires=(layout.CF_MEMBERS, layout.OKTA_USERS),
+    requires=(layout.CF_MEMBERS,),
+    idp=("users",),
 )
 def members_not_in_okta(facts: Facts) -> Iterator[Hit]:
-    """Members (pending invites apart) whose email matches no Okta user."""
+    """Members (pending invites apart) whose email matches no IdP user."""
+    directory = facts.directory
+    # A console export may leave out deprovisioned users (idp-apis.md §5).
+    caveat = (
+        "; the export may omit deprovisioned users, so check the IdP itself"
+        if directory.idp == "file"
+        else ""
+    )
     for member in facts.members:
-        if facts.okta.user(member.email) is not None:
+        if _matched(facts, member) is not None:
             continue
         pending = member.status == "pending"
         yield Hit(
             subject=member.email,
             check_id="pending-invite-not-in-okta" if pending else "member-not-in-okta",
-            detail=f"No Okta user of any status has the email {member.email!r}.",
+            detail=(
+                f"No {directory.name} user of any status has the email "
+                f"{member.email!r}{caveat}."
+            ),
             member_ids=(member.member_id,),
         )
 
 
 @check(
     "member-not-assigned-in-okta",
-    requires=(
-        layout.CF_MEMBERS,
-        layout.OKTA_USERS,
-        layout.OKTA_APPS,
-        layout.OKTA_APP_USERS,
-    ),
+    requires=(layout.CF_MEMBERS,),
+    idp=("users", "apps", "app_users"),
 )
 def members_outside_both_apps(facts: Facts) -> Iterator[Hit]:
-    """Accepted members Okta knows but neither Cloudflare app provisions."""
-    okta = facts.okta
-    assigned = okta.app_user_keys(okta.v1_app) | okta.app_user_keys(okta.v2_app)
+    """Accepted members the IdP knows but neither Cloudflare app provisions."""
+    directory = facts.directory
     for member in facts.members:
-        user = okta.user(member.email)
-        # Pending invites and inactive Okta users have findings of their own.
-        if member.status == "pending" or user is None:
+        user = _matched(facts, member)
+        # Pending invites and inactive IdP users have findings of their own.
+        if member.status == "pending" or user is None or user.status in INACTIVE:
             continue
-        if text(user, "status") in INACTIVE_STATUSES:
-            continue
-        if not assigned.intersection(_keys(user)):
+        if directory.coverage(user) is Coverage.NEITHER:
             yield Hit(
                 subject=member.email,
                 detail=(
-                    f"Okta user {text(user, 'id')} is assigned to neither the v1 "
-                    "nor the v2 Cloudflare app."
+                    f"{directory.name} user {user.user_id} is assigned to neither "
+                    "the v1 nor the v2 Cloudflare app."
                 ),
                 member_ids=(member.member_id,),
             )
 
 
-def _keys(user: dict[str, object]) -> set[str]:
-    return {form.casefold() for form in user_emails(user)}
-
-
-@check("email-case-mismatch", requires=(layout.CF_MEMBERS, layout.OKTA_USERS))
+@check("email-case-mismatch", requires=(layout.CF_MEMBERS,), idp=("users",))
 def email_case_mismatches(facts: Facts) -> Iterator[Hit]:
-    """Members whose email matches an Okta user's only after case folding."""
+    """Members whose email matches an IdP user's only after case folding."""
     for member in facts.members:
-        user = facts.okta.user(member.email)
-        if user is None:
+        match = facts.matches[member.member_id]
+        if match.user is None or match.probable:
             continue
-        okta_forms = user_emails(user)
-        if clean_email(member.email) in okta_forms:
+        forms = [f.form for f in match.user.forms if not f.probable]
+        if clean_email(member.email) in forms:
             continue
         yield Hit(
             subject=member.email,
             detail=(
-                f"Cloudflare has {member.email!r}; Okta has "
-                f"{' / '.join(repr(f) for f in dict.fromkeys(okta_forms))}."
+                f"Cloudflare has {member.email!r}; {facts.directory.name} has "
+                f"{' / '.join(repr(f) for f in dict.fromkeys(forms))}."
             ),
             member_ids=(member.member_id,),
         )
@@ -622,3 +666,288 @@ def denies_over_group_grants(facts: Facts) -> Iterator[Hit]:
                 ),
                 member_ids=(member.member_id,),
             )
+
+
+# -- IdP-side findings (issue 4; idp-apis.md §4, §8) --------------------------
+
+
+@check("idp-ambiguous-match", requires=(layout.CF_MEMBERS,), idp=("users",))
+def ambiguous_matches(facts: Facts) -> Iterator[Hit]:
+    """One email key shared by two members, or reaching two IdP users."""
+    directory = facts.directory
+    by_key: dict[str, list[MemberAccess]] = {}
+    by_user: dict[str, list[MemberAccess]] = {}
+    for member in facts.members:
+        by_key.setdefault(email_key(member.email), []).append(member)
+        match = facts.matches[member.member_id]
+        if match.user is not None:
+            by_user.setdefault(match.user.user_id, []).append(member)
+        if match.ambiguous:
+            yield _two_idp_users(directory.name, member, match)
+    for key, members in sorted(by_key.items()):
+        if len(members) > 1:
+            yield _two_members(key, members, directory.name)
+    users = directory.users_by_id
+    for user_id, members in sorted(by_user.items()):
+        keys = {email_key(m.email) for m in members}
+        if len(keys) > 1:  # one key shared is reported above
+            yield _one_user_two_members(directory.name, users[user_id], members)
+
+
+def _two_idp_users(idp: str, member: MemberAccess, match: Match) -> Hit:
+    shown = [
+        f"{u.label} ({u.user_id}, {u.raw_status or 'no status'})"
+        for u in match.candidates
+    ]
+    chosen = match.user.label if match.user else ""
+    return Hit(
+        subject=member.email,
+        detail=(
+            f"{member.email!r} matches {len(match.candidates)} {idp} users: "
+            f"{_listing(shown)}; the report reads {chosen!r}, the liveliest. "
+            "Merge or rename the duplicates."
+        ),
+        member_ids=(member.member_id,),
+    )
+
+
+def _two_members(key: str, members: list[MemberAccess], idp: str) -> Hit:
+    emails = [m.email for m in members]
+    return Hit(
+        subject=f"{key} (Cloudflare members)",
+        detail=(
+            f"{len(members)} Cloudflare members share the email key {key!r}: "
+            f"{_listing([repr(e) for e in emails])}; {idp} provisions one of "
+            "them, the other is a second membership for the same person."
+        ),
+        member_ids=tuple(m.member_id for m in members),
+    )
+
+
+def _one_user_two_members(idp: str, user: IdpUser, members: list[MemberAccess]) -> Hit:
+    return Hit(
+        subject=f"{user.label} ({idp} user {user.user_id})",
+        detail=(
+            f"{idp} user {user.label!r} matches {len(members)} Cloudflare members: "
+            f"{_listing([m.email for m in members])}."
+        ),
+        member_ids=tuple(m.member_id for m in members),
+    )
+
+
+@check("idp-guest-probable-match", requires=(layout.CF_MEMBERS,), idp=("users",))
+def probable_guest_matches(facts: Facts) -> Iterator[Hit]:
+    """Members matched only by decoding an Entra guest's #EXT# UPN."""
+    for member in facts.members:
+        match = facts.matches[member.member_id]
+        if match.user is None or not match.probable:
+            continue
+        upn = match.user.upn
+        split = "_" in upn.split("#", 1)[0].rsplit("_", 1)[0]
+        guess = (
+            "its local part holds '_' too, so where the '@' was is a guess"
+            if split
+            else "a decoded UPN is a guess"
+        )
+        yield Hit(
+            subject=member.email,
+            detail=(
+                f"Only the guest UPN {upn!r} of {facts.directory.name} user "
+                f"{match.user.user_id} matches, decoded as {match.via!r}; {guess}. "
+                "Set the guest's mail to the member's address, then review."
+            ),
+            member_ids=(member.member_id,),
+        )
+
+
+@check("idp-username-not-mail", requires=(), idp=("users", "app_users"))
+def usernames_not_mail(facts: Facts) -> Iterator[Hit]:
+    """Assigned users whose username is not exactly their email (§8)."""
+    directory = facts.directory
+    users = directory.users_by_id
+    seen: set[str] = set()
+    for assignment in directory.assignments:
+        user = users.get(assignment.user_id)
+        if user is None or user.user_id in seen:
+            continue
+        seen.add(user.user_id)
+        found = _username_problem(directory.idp, user, assignment.login)
+        if found:
+            yield Hit(subject=user.label, detail=f"{directory.name}: {found}.")
+
+
+def _username_problem(idp: str, user: IdpUser, sent: str) -> str:
+    # Cloudflare needs Entra UPN = mail, case-sensitive; Okta username = email.
+    if idp == "entra":
+        if not user.mail:
+            return f"userPrincipalName {user.upn!r} and no mail"
+        if user.upn != user.mail:
+            guest = " (a guest: #EXT# UPNs never equal mail)" if user.guest else ""
+            return (
+                f"userPrincipalName {user.upn!r} differs from mail {user.mail!r}{guest}"
+            )
+        return ""
+    if idp == "okta" and sent and user.mail and sent != clean_email(user.mail):
+        return f"the app sends username {sent!r}, the user's email is {user.mail!r}"
+    return ""
+
+
+def _member_by_user(facts: Facts) -> dict[str, str]:
+    """Member id by IdP user id, for unambiguous matches."""
+    return {
+        match.user.user_id: member_id
+        for member_id, match in sorted(facts.matches.items())
+        if match.user is not None and not match.ambiguous
+    }
+
+
+@check(
+    "idp-assigned-v1-only",
+    "idp-v1-unassign-deprovisions",
+    "idp-assigned-both",
+    requires=(),
+    idp=("apps", "app_users"),
+)
+def app_coverage(facts: Facts) -> Iterator[Hit]:
+    """Who is assigned to v1 only or to both, and what unassigning v1 does (§4)."""
+    directory = facts.directory
+    v1 = directory.apps.get("v1")
+    members = _member_by_user(facts)
+    people: dict[str, tuple[set[str], str]] = {}
+    for assignment in directory.assignments:
+        tags, _ = people.setdefault(assignment.user_id, (set(), assignment.login))
+        tags.add(assignment.app)
+    for user_id, (tags, login) in sorted(people.items(), key=lambda p: p[1][1]):
+        linked = (members[user_id],) if user_id in members else ()
+        if tags == {"v1"}:
+            yield Hit(
+                subject=login,
+                check_id="idp-assigned-v1-only",
+                detail=(
+                    f"{directory.name} assigns {login!r} to the v1 app only; the "
+                    "v2 app does not provision them yet."
+                ),
+                member_ids=linked,
+            )
+        elif tags == {"v1", "v2"} and v1 is not None:
+            yield _both(directory.name, login, v1, linked)
+
+
+def _both(idp: str, login: str, v1: IdpApp, linked: tuple[str, ...]) -> Hit:
+    risky = v1.can_deprovision is not False
+    known = "can" if v1.can_deprovision else "may"
+    effect = (
+        f"unassigning them from v1 {known} send active:false and remove the "
+        "member from Cloudflare although v2 still assigns them"
+        if risky
+        else "unassigning them from v1 does not deactivate them"
+    )
+    return Hit(
+        subject=login,
+        check_id="idp-v1-unassign-deprovisions" if risky else "idp-assigned-both",
+        detail=(
+            f"{idp} assigns {login!r} to both apps; {effect} "
+            f"(v1 app {v1.label}: {v1.deprovision_evidence})."
+        ),
+        member_ids=linked,
+    )
+
+
+@check("idp-virtual-group-assigned", requires=(), idp=("apps", "app_groups"))
+def virtual_groups_assigned(facts: Facts) -> Iterator[Hit]:
+    """CF- groups of this account assigned to a Cloudflare app."""
+    directory = facts.directory
+    for ga in directory.group_assignments:
+        parsed = parse_v1_name(ga.name, facts.account_id)
+        if parsed is None or parsed.foreign:
+            continue
+        app = directory.apps.get(ga.app)
+        label = app.label if app else ga.app
+        yield Hit(
+            subject=f"{ga.name} ({ga.app} app)",
+            detail=(
+                f"{directory.name} group {ga.name!r} ({ga.group_id}) is assigned to "
+                f"the {ga.app} app {label}; while it is, it provisions the v1 role "
+                f"{parsed.role_name}."
+            ),
+        )
+
+
+@check("idp-nested-only-user", requires=(), idp=("app_groups", "app_users", "nested"))
+def nested_only_users(facts: Facts) -> Iterator[Hit]:
+    """Users reached through a nested group only: provisioning skips them (§8)."""
+    directory = facts.directory
+    users = directory.users_by_id
+    assigned = {(a.app, a.user_id) for a in directory.assignments}
+    for ga in directory.group_assignments:
+        group = directory.groups.get(ga.group_id)
+        for user_id in group.nested_only if group else ():
+            if (ga.app, user_id) in assigned:
+                continue
+            user = users.get(user_id)
+            label = user.label if user else user_id
+            yield Hit(
+                subject=f"{label} via {ga.name or ga.group_id} ({ga.app} app)",
+                detail=(
+                    f"{label!r} is in a group nested in {ga.name!r}, which is "
+                    f"assigned to the {ga.app} app; {directory.name} provisions "
+                    "direct members only, so the app does not provision them."
+                ),
+            )
+
+
+@check(
+    "idp-group-membership-differs",
+    requires=(layout.CF_MEMBERS, layout.CF_USER_GROUPS, layout.CF_USER_GROUP_MEMBERS),
+    idp=("users", "app_users", "push_mappings", "groups", "group_members"),
+)
+def group_membership_differs(facts: Facts) -> Iterator[Hit]:
+    """Pushed groups whose Cloudflare user group holds other members (§8)."""
+    directory = facts.directory
+    user_groups = {name_key(text(g, "name")): g for g in facts.cloudflare.user_groups}
+    for mapping in directory.mappings:
+        if mapping.app != "v2":
+            continue
+        group = directory.groups.get(mapping.source_id)
+        target = user_groups.get(name_key(mapping.target_name))
+        if group is None or target is None or not group.members_known:
+            continue
+        found = _membership_gap(facts, group, text(target, "id"))
+        if found:
+            yield Hit(
+                subject=text(target, "name"),
+                detail=f"{directory.name} group {group.name!r}: {found[0]}.",
+                member_ids=found[1],
+            )
+
+
+def _membership_gap(
+    facts: Facts, group: IdpGroup, user_group_id: str
+) -> tuple[str, tuple[str, ...]] | None:
+    directory = facts.directory
+    v2 = directory.assigned_keys("v2")
+    v2_ids = {a.user_id for a in directory.assignments if a.app == "v2"}
+    members = _member_by_user(facts)
+    by_id = {m.member_id: m.email for m in facts.members}
+    users = directory.users_by_id
+    # Expected: the group's direct members whom the v2 app provisions.
+    expected = {
+        u
+        for u in group.direct
+        if u in v2_ids
+        or (u in users and {email_key(f.form) for f in users[u].forms} & v2)
+    }
+    want = {members[u] for u in expected if u in members}
+    have = set(_user_group_member_ids(facts, user_group_id))
+    lacking, extra = sorted(want - have), sorted(have - want)
+    if not lacking and not extra:
+        return None
+    parts = []
+    if lacking:
+        parts.append(f"the user group lacks {_listing([by_id[i] for i in lacking])}")
+    if extra:
+        parts.append(
+            "it holds members the group does not provision: "
+            f"{_listing([by_id.get(i, i) for i in extra])}"
+        )
+    return "; ".join(parts), tuple(lacking + extra)

@@ -5,11 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from reporter.analyze.cloudflare import CloudflareView, member_email, scim_group_ids
+from reporter.analyze.directory import (
+    Directory,
+    Match,
+    build_directory,
+    idp_missing,
+)
 from reporter.analyze.grants import member_grants, policy_grants
-from reporter.analyze.identity import name_key
+from reporter.analyze.identity import email_key, name_key
 from reporter.analyze.inputs import Inputs, Json, text
 from reporter.analyze.model import MemberAccess, Source, UserGroupSummary, VirtualGroup
-from reporter.analyze.names import v1_permission_group_id
+from reporter.analyze.names import parse_v1_name, v1_permission_group_id
 from reporter.analyze.okta import OktaView
 from reporter.analyze.risk import at_risk
 from reporter.analyze.virtual import (
@@ -28,6 +34,8 @@ class Facts:
     inputs: Inputs
     cloudflare: CloudflareView
     okta: OktaView
+    directory: Directory  # the IdP, whichever it is (directory.py)
+    matches: dict[str, Match]  # member id -> its IdP user (docs/matching.md)
     members: tuple[MemberAccess, ...]
     raw_members: dict[str, Json]  # member id -> the member object
     virtual_groups: tuple[VirtualGroup, ...]
@@ -44,30 +52,39 @@ def build_facts(snapshot: Snapshot) -> Facts:
     inputs = Inputs(snapshot)
     view = CloudflareView.from_inputs(inputs)
     okta = OktaView.from_inputs(inputs)
+    directory = build_directory(inputs, inputs.account_id)
+    matches = {text(m, "id"): directory.match(member_email(m)) for m in view.members}
     member_by_scim_id: dict[str, Json] = {}
     for member in view.members:
         scim_user = view.scim_user_of(member)
         if scim_user is not None:
             member_by_scim_id.setdefault(text(scim_user, "id"), member)
     groups = cloudflare_virtual_groups(view, member_by_scim_id)
-    if inputs.has(layout.OKTA_GROUPS):
+    if directory.idp == "okta" and inputs.has(layout.OKTA_GROUPS):
         groups += okta_virtual_groups(okta, view)
+    elif directory.idp != "okta" and not idp_missing(
+        inputs, directory.idp, ("groups",)
+    ):
+        groups += idp_virtual_groups(directory, view)
     return Facts(
         inputs=inputs,
         cloudflare=view,
         okta=okta,
-        members=tuple(_member_access(m, view, okta) for m in view.members),
+        directory=directory,
+        matches=matches,
+        members=tuple(
+            _member_access(m, view, matches[text(m, "id")]) for m in view.members
+        ),
         raw_members={text(m, "id"): m for m in view.members},
         virtual_groups=tuple(sorted(groups, key=virtual_group_order)),
         user_groups=tuple(_user_group_summary(g, view) for g in view.user_groups),
     )
 
 
-def _member_access(member: Json, view: CloudflareView, okta: OktaView) -> MemberAccess:
+def _member_access(member: Json, view: CloudflareView, match: Match) -> MemberAccess:
     email = member_email(member)
     grants = member_grants(member, view)
     scim_user = view.scim_user_of(member)
-    okta_user = okta.user(email)
     v1_ids = [g for g in scim_group_ids(scim_user or {}) if v1_permission_group_id(g)]
     return MemberAccess(
         member_id=text(member, "id"),
@@ -75,7 +92,7 @@ def _member_access(member: Json, view: CloudflareView, okta: OktaView) -> Member
         name=_name(member, scim_user),
         status=text(member, "status"),
         two_factor=_two_factor(member),
-        idp_status=text(okta_user, "status") if okta_user else None,
+        idp_status=match.user.raw_status if match.user else None,
         grants=grants,
         virtual_groups=tuple(sorted({view.group_name(g) for g in v1_ids})),
         user_groups=tuple(
@@ -153,3 +170,31 @@ def scim_counterpart(user_group: Json, view: CloudflareView) -> Json | None:
         if name_key(text(group, "displayName")) == name:
             return group
     return None
+
+
+def idp_virtual_groups(
+    directory: Directory, view: CloudflareView
+) -> list[VirtualGroup]:
+    """One record per Entra ID or file group whose name is a v1 name (idp §1)."""
+    users = directory.users_by_id
+    found = []
+    for group in directory.groups.values():
+        parsed = parse_v1_name(group.name, view.account_id)
+        if parsed is None:
+            continue
+        pg = view.permission_groups.for_role(parsed.role_name)
+        logins = {users[u].label if u in users else u for u in group.direct}
+        found.append(
+            VirtualGroup(
+                side=directory.idp,
+                group_id=group.group_id,
+                display_name=group.name,
+                account_id=parsed.account_id,
+                role_name=parsed.role_name,
+                foreign=parsed.foreign,
+                permission_group_id=text(pg, "id") if pg else None,
+                permission_group=text(pg, "name") if pg else None,
+                members=tuple(sorted(logins, key=lambda e: (email_key(e), e))),
+            )
+        )
+    return found

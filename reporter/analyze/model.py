@@ -101,8 +101,8 @@ class MemberAccess:
 class VirtualGroup:
     """A v1 ``CF-<account>-<role>`` group as seen on Cloudflare or in the IdP."""
 
-    side: str  # "cloudflare" or "okta"
-    group_id: str  # SCIM id on Cloudflare, Okta group id in Okta
+    side: str  # "cloudflare", or the IdP: "okta", "entra" or "file"
+    group_id: str  # SCIM id on Cloudflare, the group's id in the IdP
     display_name: str
     account_id: str  # as written in the name
     role_name: str
@@ -171,14 +171,16 @@ class Verdict:
 class IdpAssignment:
     """One user assigned to one of the Cloudflare apps in the identity provider."""
 
-    idp: str  # "okta"
+    idp: str  # "okta", "entra" or "file"
     app: str  # "v1" (legacy virtual-group app) or "v2" (Cloudflare Dashboard)
     app_label: str
     login: str
     scope: str  # USER (direct) or GROUP (through a group)
     assignment_status: str  # the app user's status, e.g. PROVISIONED
-    user_status: str  # the IdP user's status, e.g. ACTIVE, SUSPENDED
+    user_status: str  # the IdP user's status, e.g. ACTIVE, accountEnabled=false
     member_id: str | None  # the Cloudflare member it joins to, if any
+    coverage: str = ""  # the person's apps: "v1 only", "v2 only" or "both"
+    group: str = ""  # the group it comes through, when the IdP says
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,8 @@ Each snapshot entry is validated once, when the analysis loads it, so the rest
 of the analyzer can trust that a list is a list and a string a string. The
 models are lenient: every field is optional (null where the API allows it),
 and fields the analyzer does not read pass unchecked (``extra="allow"``).
-Sources: ``cloudflare-api.md`` §5-6 and ``idp-apis.md`` §2.2-2.4.
+Sources: ``cloudflare-api.md`` §5-6 and ``idp-apis.md`` §2.2-2.4, §3.2-3.4
+and §5.
 """
 
 from __future__ import annotations
@@ -186,6 +187,7 @@ class OktaApp(TypedDict, total=False):
     name: str | None
     label: str | None
     status: str | None
+    features: list[str] | None
 
 
 @_record
@@ -233,6 +235,90 @@ class PushMapping(TypedDict, total=False):
     errorSummary: str | None
 
 
+# -- Microsoft Entra ID, Graph v1.0 (idp-apis.md §3.2-3.4) --
+
+
+@_record
+class ServicePrincipal(TypedDict, total=False):
+    id: str | None
+    appId: str | None
+    displayName: str | None
+    appRoleAssignmentRequired: bool | None
+
+
+@_record
+class ServicePrincipals(TypedDict, total=False):
+    v1: ServicePrincipal | None
+    v2: ServicePrincipal | None
+
+
+@_record
+class AppRoleAssignment(TypedDict, total=False):
+    id: str | None
+    principalType: str | None
+    principalId: str | None
+    principalDisplayName: str | None
+    appRoleId: str | None
+
+
+@_record
+class EntraGroup(TypedDict, total=False):
+    id: str | None
+    displayName: str | None
+    membershipRule: str | None
+
+
+# A directory object: users, and (in transitiveMembers) the nested groups.
+@_record
+class EntraUser(TypedDict, total=False):
+    id: str | None
+    userPrincipalName: str | None
+    mail: str | None
+    otherMails: list[str] | None
+    accountEnabled: bool | None
+    userType: str | None
+    displayName: str | None
+
+
+@_record
+class SyncQuarantine(TypedDict, total=False):
+    reason: str | None
+
+
+@_record
+class SyncStatus(TypedDict, total=False):
+    code: str | None
+    quarantine: SyncQuarantine | None
+
+
+@_record
+class SyncJob(TypedDict, total=False):
+    id: str | None
+    templateId: str | None
+    status: SyncStatus | None
+
+
+# -- --idp-file rows (idp-apis.md §5): every value is text --
+
+
+@_record
+class IdpFileRow(TypedDict, total=False):
+    idp: str | None
+    app_id: str | None
+    app_label: str | None
+    principal_type: str | None
+    principal_id: str | None
+    principal_name: str | None
+    user_login: str | None
+    user_email: str | None
+    user_status: str | None
+    group_id: str | None
+    group_name: str | None
+    assignment_scope: str | None
+    pushed: str | None
+    push_target_name: str | None
+
+
 # Each entry's validator and how many levels of its value name one record:
 # 1 for a list (the index) or an object of records (the key), 2 for an object
 # of lists (the key, then the index), 0 for the entry's one object.
@@ -253,6 +339,14 @@ _SCHEMAS: dict[str, tuple[TypeAdapter[Any], int]] = {
     layout.OKTA_GROUPS: (TypeAdapter(list[OktaGroup]), 1),
     layout.OKTA_GROUP_MEMBERS: (TypeAdapter(dict[str, list[OktaUser]]), 2),
     layout.OKTA_USERS: (TypeAdapter(list[OktaUser]), 1),
+    layout.ENTRA_SERVICE_PRINCIPALS: (TypeAdapter(ServicePrincipals), 0),
+    layout.ENTRA_ASSIGNMENTS: (TypeAdapter(dict[str, list[AppRoleAssignment]]), 2),
+    layout.ENTRA_GROUPS: (TypeAdapter(list[EntraGroup]), 1),
+    layout.ENTRA_GROUP_MEMBERS: (TypeAdapter(dict[str, list[EntraUser]]), 2),
+    layout.ENTRA_GROUP_TRANSITIVE: (TypeAdapter(dict[str, list[EntraUser]]), 2),
+    layout.ENTRA_USERS: (TypeAdapter(list[EntraUser]), 1),
+    layout.ENTRA_SYNC_JOBS: (TypeAdapter(dict[str, list[SyncJob]]), 2),
+    layout.IDP_FILE_ROWS: (TypeAdapter(list[IdpFileRow]), 1),
 }
 
 _EXPECTED = {
