@@ -63,8 +63,14 @@ ENTRA_SYNC_SCHEMAS = "entra/sync_schemas.json"
 # File import (--idp-file) for any IdP: the canonical rows read from the file,
 # every value text (idp-apis.md section 5), each with the file line it came
 # from; and the file's own name, format and SHA-256.
+# Each row also has "app" ("v1", "v2" or "": the Cloudflare app it is about),
+# "assigned" ("true", "false": an unassignment, or "": a user or membership
+# list) and "line" (a number). Enumerated values are kept as written: compare
+# them case-insensitively. Columns and values: docs/idp-file.md.
 IDP_FILE_ROWS = "idp_file/rows.json"  # list of canonical row objects
-IDP_FILE_SOURCE = "idp_file/source.json"  # object: name, format, sha256, rows
+# object: name, format, sha256, rows; also columns (header -> column or null),
+# group and app (the --idp-file-group / --idp-file-app given, or null)
+IDP_FILE_SOURCE = "idp_file/source.json"
 
 CLOUDFLARE_ENTRIES = (
     CF_ACCOUNT,
