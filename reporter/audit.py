@@ -8,28 +8,23 @@ open findings by the gate. Today's date is always passed in.
 from __future__ import annotations
 
 import os
-import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 from reporter.analyze import analyze
 from reporter.analyze.model import Analysis
 from reporter.collect import CollectConfig
 from reporter.collect.http import Progress
-from reporter.collect.interface import AuditWindow
 from reporter.diff import DiffResult, diff_analyses
 from reporter.errors import ConfigError
 from reporter.findings_json import Judgement, diff_document, report_document, to_bytes
 from reporter.gate import Gate, GateResult, evaluate
 from reporter.pipeline import (
-    ALL_FORMATS,
     Tokens,
     collect_to_file,
     refuse_existing,
-    report_from_file,
-    utc_now,
 )
 from reporter.render import render_reports, write_outputs
 from reporter.render.audit_log import AuditLogView, audit_log_view
@@ -225,46 +220,3 @@ def report_diff(
         extra.append((DIFF_JSON, to_bytes(document)))
     paths = render_diff(view, visual, out_dir, extra=extra, protect=protect)
     return RunOutcome(paths, result, outcome)
-
-
-def run_staged_demo(
-    out_dir: Path,
-    *,
-    seed: int,
-    size: int,
-    stage: str,
-    clock: Callable[[], datetime] = utc_now,
-) -> tuple[Path, list[Path]]:
-    """``pipeline.run_demo`` for one stage of the demo ("pre" or "post").
-
-    Returns the snapshot path and the readiness report paths.
-    """
-    # TODO: fold into pipeline.run_demo (stage=...) once its owner adds it;
-    # kept here so the pipeline's file is not edited by two people at once.
-    from reporter.demo import build_organization
-    from reporter.demo.generator import DEMO_AUDIT_SINCE, demo_audit_logs
-    from reporter.emulator import Emulator
-    from reporter.emulator.faults import EmulatorOptions
-
-    org = build_organization(seed=seed, size=size, stage=stage)
-    # Throwaway credentials for the emulator only: real runs read the environment.
-    tokens = Tokens(cloudflare=secrets.token_hex(20), okta=secrets.token_hex(20))
-    options = EmulatorOptions(audit_logs=tuple(demo_audit_logs(org)))
-    with Emulator(
-        org,
-        cloudflare_token=tokens.cloudflare,
-        okta_token=tokens.okta or "",
-        options=options,
-    ) as emulator:
-        config = CollectConfig(
-            account_id=org.cloudflare.account["id"],
-            cloudflare_url=emulator.cloudflare_url,
-            okta_url=emulator.okta_url,
-            okta_v1_app_id=org.okta.v1_app_id,
-            okta_v2_app_id=org.okta.v2_app_id,
-            audit_since=AuditWindow(DEMO_AUDIT_SINCE, clock().isoformat()),
-        )
-        snapshot_path = out_dir / "snapshot.zip"
-        collect_to_file(config, tokens, snapshot_path, clock=clock)
-    reports = report_from_file(snapshot_path, ALL_FORMATS, out_dir)
-    return snapshot_path, reports

@@ -37,7 +37,6 @@ from reporter.audit import (
     run_check,
     run_diff,
     run_report,
-    run_staged_demo,
 )
 from reporter.collect import CollectConfig
 from reporter.collect.http import (
@@ -544,6 +543,9 @@ def demo(
     stage: Annotated[
         str, typer.Option(help="pre (mid-migration) or post (after the migration).")
     ] = "pre",
+    idp: Annotated[
+        str, typer.Option(help="okta or entra: the IdP the demo org is collected from.")
+    ] = "okta",
     quiet: Quiet = False,
     verbose: Verbose = False,
 ) -> None:
@@ -551,12 +553,10 @@ def demo(
     _configure_logging(verbose)
 
     def action() -> list[Path]:
-        if stage != "pre":
-            snapshot, reports = run_staged_demo(out, seed=seed, size=size, stage=stage)
-            _stderr.print(f"snapshot: {snapshot}", markup=False, highlight=False)
-            return reports
         with _progress(not quiet) as progress:
-            snapshot, reports = run_demo(out, seed=seed, size=size, progress=progress)
+            snapshot, reports = run_demo(
+                out, seed=seed, size=size, stage=stage, idp=idp, progress=progress
+            )
         _stderr.print(f"snapshot: {snapshot}", markup=False, highlight=False)
         return reports
 

@@ -5,14 +5,24 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
+
 from reporter.analyze import analyze
 from reporter.collect import CollectConfig, collect_snapshot
 from reporter.collect.cloudflare import list_accounts
-from reporter.collect.http import ApiSession, Progress, cloudflare_client, okta_client
+from reporter.collect.entra import TokenCredential, graph_token
+from reporter.collect.http import (
+    ApiSession,
+    Progress,
+    cloudflare_client,
+    graph_client,
+    okta_client,
+)
 from reporter.collect.interface import AuditWindow
 from reporter.collect.partial import PartialState
 from reporter.errors import CollectError, ConfigError
@@ -21,6 +31,7 @@ from reporter.render.audit_log import audit_log_view
 from reporter.snapshot import Snapshot, read_snapshot, write_snapshot
 
 ALL_FORMATS = ("html", "pdf", "xlsx")
+DEMO_IDPS = ("okta", "entra")
 
 
 def utc_now() -> datetime:
@@ -34,6 +45,8 @@ class Tokens:
 
     cloudflare: str
     okta: str | None = None
+    # Entra ID: anything with get_token (azure-identity's ClientSecretCredential)
+    entra: TokenCredential | None = None
 
 
 def collect_to_file(
@@ -58,7 +71,11 @@ def collect_to_file(
         refuse_existing(out)
     state = PartialState.beside(out, _state_key(config), resume=resume)
     okta = None
-    with cloudflare_client(config.cloudflare_url, tokens.cloudflare) as cloudflare:
+    graph_context = _graph_client(config, tokens)
+    with (
+        cloudflare_client(config.cloudflare_url, tokens.cloudflare) as cloudflare,
+        graph_context as graph,
+    ):
         if config.okta_url and tokens.okta:
             okta = okta_client(config.okta_url, tokens.okta)
         try:
@@ -70,6 +87,7 @@ def collect_to_file(
                 progress=progress,
                 state=state,
                 sleep=sleep,
+                graph=graph,
             )
         finally:
             if okta is not None:
@@ -77,6 +95,15 @@ def collect_to_file(
     written = write_snapshot(snapshot, out)
     state.remove()
     return written
+
+
+def _graph_client(
+    config: CollectConfig, tokens: Tokens
+) -> AbstractContextManager[httpx.Client | None]:
+    """A Graph client with a fresh access token when Entra is configured."""
+    if not (config.graph_url and tokens.entra is not None):
+        return nullcontext()
+    return graph_client(config.graph_url, graph_token(tokens.entra))
 
 
 def refuse_existing(out: Path) -> None:
@@ -98,6 +125,9 @@ def _state_key(config: CollectConfig) -> dict[str, str]:
         "okta_v1_app_id": config.okta_v1_app_id or "",
         "okta_v2_app_id": config.okta_v2_app_id or "",
         "audit_window": f"{window.since}/{window.before}" if window else "",
+        "graph_url": config.graph_url or "",
+        "entra_v1_sp": config.entra_v1_sp or "",
+        "entra_v2_sp": config.entra_v2_sp or "",
     }
 
 
@@ -136,36 +166,58 @@ def run_demo(
     *,
     seed: int,
     size: int,
+    stage: str = "pre",
+    idp: str = "okta",
     clock: Callable[[], datetime] = utc_now,
     progress: Progress | None = None,
 ) -> tuple[Path, list[Path]]:
     """Serve the demo organization on loopback, collect it over HTTP and report.
 
+    ``stage`` is "pre" (mid-migration) or "post"; ``idp`` is the identity
+    provider the same organization is collected through: "okta" or "entra".
     Returns the snapshot path and the report paths.
     """
     # Imported here: the demo and emulator are not needed for real collections.
     from reporter.demo import build_organization
+    from reporter.demo.entra import DemoCredential, build_entra
     from reporter.demo.generator import DEMO_AUDIT_SINCE, demo_audit_logs
     from reporter.emulator import Emulator
     from reporter.emulator.faults import EmulatorOptions
 
-    org = build_organization(seed=seed, size=size)
+    if idp not in DEMO_IDPS:
+        raise ConfigError(
+            f"unknown demo identity provider {idp!r}",
+            hint=f"pass --idp {' or '.join(DEMO_IDPS)}",
+        )
+    org = build_organization(seed=seed, size=size, stage=stage)
+    entra = idp == "entra"
+    if entra:
+        org.entra = build_entra(org)
     # Throwaway credentials for the emulator only: real runs read the environment.
-    tokens = Tokens(cloudflare=secrets.token_hex(20), okta=secrets.token_hex(20))
+    graph_secret = secrets.token_hex(20)
+    tokens = Tokens(
+        cloudflare=secrets.token_hex(20),
+        okta=None if entra else secrets.token_hex(20),
+        entra=DemoCredential(graph_secret) if entra else None,
+    )
     options = EmulatorOptions(audit_logs=tuple(demo_audit_logs(org)))
     with Emulator(
         org,
         cloudflare_token=tokens.cloudflare,
         okta_token=tokens.okta or "",
+        graph_token=graph_secret,
         options=options,
     ) as emulator:
         config = CollectConfig(
             account_id=org.cloudflare.account["id"],
             cloudflare_url=emulator.cloudflare_url,
-            okta_url=emulator.okta_url,
-            okta_v1_app_id=org.okta.v1_app_id,
-            okta_v2_app_id=org.okta.v2_app_id,
+            okta_url=None if entra else emulator.okta_url,
+            okta_v1_app_id=None if entra else org.okta.v1_app_id,
+            okta_v2_app_id=None if entra else org.okta.v2_app_id,
             audit_since=AuditWindow(DEMO_AUDIT_SINCE, clock().isoformat()),
+            graph_url=emulator.graph_url if entra else None,
+            entra_v1_sp=org.entra.v1_sp_id if org.entra else None,
+            entra_v2_sp=org.entra.v2_sp_id if org.entra else None,
         )
         snapshot_path = out_dir / "snapshot.zip"
         collect_to_file(config, tokens, snapshot_path, clock=clock, progress=progress)

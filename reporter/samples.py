@@ -15,7 +15,7 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-from reporter.audit import Judging, run_diff, run_staged_demo
+from reporter.audit import Judging, run_diff
 from reporter.gate import Gate
 from reporter.pipeline import run_demo
 from reporter.render.preview import write_previews
@@ -41,7 +41,7 @@ def regenerate(out_dir: Path) -> list[Path]:
     )
     post = out_dir / POST_SNAPSHOT
     with tempfile.TemporaryDirectory() as scratch:
-        collected, _ = run_staged_demo(
+        collected, _ = run_demo(
             Path(scratch),
             seed=SAMPLE_SEED,
             size=SAMPLE_SIZE,

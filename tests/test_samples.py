@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from reporter.audit import run_diff, run_staged_demo
+from reporter.audit import run_diff
 from reporter.pipeline import ALL_FORMATS, report_from_file, run_demo
 from reporter.samples import (
     DIFF_FORMATS,
@@ -83,7 +83,7 @@ def test_sample_diff_pdf_text_matches(diffed: Path) -> None:
 
 def test_sample_post_snapshot_matches_a_fresh_collection(tmp_path: Path) -> None:
     """Collecting the post-migration demo again yields the committed snapshot."""
-    fresh, _ = run_staged_demo(
+    fresh, _ = run_demo(
         tmp_path, seed=SAMPLE_SEED, size=SAMPLE_SIZE, stage="post", clock=sample_clock
     )
 

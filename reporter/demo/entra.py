@@ -17,10 +17,12 @@ find, from these decisions, never from an analyzer.
 from __future__ import annotations
 
 import hashlib
+import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
+from typing import Any
 
 from reporter.demo.cast import DOMAIN
 from reporter.demo.org import Json, OktaOrg, Organization
@@ -68,6 +70,26 @@ class EntraFacts:
     v2_only: tuple[str, ...]
     both: tuple[str, ...]
     v1_group_names: tuple[str, ...] = field(default=())
+
+
+class DemoCredential:
+    """A credential for the emulator: azure-identity refuses a non-https authority.
+
+    It hands out a fixed throwaway token, the way ``ClientSecretCredential``
+    hands out one from Entra ID; ``repr`` never shows it.
+    """
+
+    def __init__(self, token: str) -> None:
+        self._token = token
+
+    def get_token(self, *scopes: str) -> Any:
+        from azure.core.credentials import AccessToken
+
+        # An hour, like Entra's app-only tokens.
+        return AccessToken(self._token, int(time.time()) + 3600)
+
+    def __repr__(self) -> str:
+        return "DemoCredential(token=…)"
 
 
 def entra_uuid(kind: str, key: str) -> str:
