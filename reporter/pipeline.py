@@ -16,14 +16,9 @@ from reporter.analyze import analyze
 from reporter.collect import CollectConfig, collect_snapshot
 from reporter.collect.cloudflare import list_accounts
 from reporter.collect.entra import TokenCredential, graph_token
-from reporter.collect.http import (
-    ApiSession,
-    Progress,
-    cloudflare_client,
-    graph_client,
-    okta_client,
-)
+from reporter.collect.http import ApiSession, Progress, cloudflare_client, graph_client
 from reporter.collect.interface import AuditWindow
+from reporter.collect.okta_auth import ServiceApp, okta_http_client
 from reporter.collect.partial import PartialState
 from reporter.errors import CollectError, ConfigError
 from reporter.render import render_reports
@@ -44,7 +39,8 @@ class Tokens:
     """API credentials, read from the environment by the caller, never stored."""
 
     cloudflare: str
-    okta: str | None = None
+    okta: str | None = None  # an SSWS API token
+    okta_app: ServiceApp | None = None  # or an OAuth service app (okta_auth.py)
     # Entra ID: anything with get_token (azure-identity's ClientSecretCredential)
     entra: TokenCredential | None = None
 
@@ -76,8 +72,9 @@ def collect_to_file(
         cloudflare_client(config.cloudflare_url, tokens.cloudflare) as cloudflare,
         graph_context as graph,
     ):
-        if config.okta_url and tokens.okta:
-            okta = okta_client(config.okta_url, tokens.okta)
+        credential = tokens.okta or tokens.okta_app
+        if config.okta_url and credential:
+            okta = okta_http_client(config.okta_url, credential)
         try:
             snapshot = collect_snapshot(
                 config,

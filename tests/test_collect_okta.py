@@ -119,22 +119,39 @@ class FakeOkta:
         return [r.url for r in self.requests if r.url.path == path]
 
 
-def config(v2_app: str | None = V2) -> CollectConfig:
+def config(v2_app: str | None = V2, v1_app: str = V1) -> CollectConfig:
     return CollectConfig(
         account_id=ACCOUNT,
         cloudflare_url=CLOUDFLARE,
         okta_url=OKTA,
-        okta_v1_app_id=V1,
+        okta_v1_app_id=v1_app,
         okta_v2_app_id=v2_app,
     )
 
 
-def collect(fake: FakeOkta, *, v2_app: str | None = V2) -> Evidence:
+def collect(fake: FakeOkta, *, v2_app: str | None = V2, v1_app: str = V1) -> Evidence:
     """Run the Okta collector alone and return what it gathered."""
     evidence = Evidence()
+    settings = config(v2_app, v1_app)
     with okta_client(OKTA, TOKEN, transport=httpx.MockTransport(fake)) as client:
-        collect_okta(ApiSession(client, sleep=_no_sleep), evidence, config(v2_app))
+        collect_okta(ApiSession(client, sleep=_no_sleep), evidence, settings)
     return evidence
+
+
+def app_search(apps: list[dict[str, Any]]) -> Route:
+    """/api/v1/apps?q=: the apps whose name or label starts with q (§2.2)."""
+
+    def route(request: httpx.Request) -> httpx.Response:
+        prefix = request.url.params["q"].casefold()
+        found = [
+            a
+            for a in apps
+            if a["name"].casefold().startswith(prefix)
+            or a["label"].casefold().startswith(prefix)
+        ]
+        return httpx.Response(200, json=found)
+
+    return route
 
 
 def _no_sleep(seconds: float) -> None:
@@ -153,6 +170,56 @@ def test_both_apps_are_read_by_id() -> None:
         "v1": fixture("app_v1.json"),
         "v2": fixture("app_v2.json"),
     }
+
+
+def test_apps_given_by_label_are_found_by_q_and_keyed_by_their_id() -> None:
+    """A label is looked up with q=, matched exactly; the lists use the app id."""
+    routes = healthy_routes()
+    stale = {**fixture("app_v2.json"), "id": "0oa9oldEXAMPLE000009"}
+    stale["label"] = "Cloudflare Dashboard (old)"
+    routes["/api/v1/apps"] = app_search([fixture("app_v2.json"), stale])
+    fake = FakeOkta(routes)
+
+    evidence = collect(fake, v2_app="cloudflare dashboard")
+
+    assert evidence.entries[layout.OKTA_APPS]["v2"] == fixture("app_v2.json")
+    assert list(evidence.entries[layout.OKTA_APP_USERS]) == [V1, V2]
+    (lookup,) = fake.urls("/api/v1/apps")
+    assert dict(lookup.params) == {"q": "cloudflare dashboard", "limit": "200"}
+
+
+def test_a_label_no_app_has_is_an_error_listing_the_candidates() -> None:
+    """Zero exact matches: the error lists each candidate's id, label and status."""
+    routes = healthy_routes()
+    routes["/api/v1/apps"] = app_search([fixture("app_v1.json")])
+
+    with pytest.raises(CollectError) as caught:
+        collect(FakeOkta(routes), v1_app="Cloudflare")
+
+    message = caught.value.message
+    assert "no Okta app is labelled 'Cloudflare' (the v1 app)" in message
+    assert f"{V1} 'Cloudflare SCIM (v1)' ACTIVE" in message
+    assert caught.value.hint is not None and "--okta-v1-app" in caught.value.hint
+
+
+def test_a_label_two_apps_share_is_an_error_naming_both() -> None:
+    """Two apps labelled alike: the error names both ids, nothing is collected."""
+    routes = healthy_routes()
+    twin = {
+        **fixture("app_v2.json"),
+        "id": "0oa9twinEXAMPLE00009",
+        "status": "INACTIVE",
+    }
+    routes["/api/v1/apps"] = app_search([fixture("app_v2.json"), twin])
+
+    with pytest.raises(CollectError) as caught:
+        collect(FakeOkta(routes), v2_app="Cloudflare Dashboard")
+
+    assert "2 apps are labelled 'Cloudflare Dashboard'" in caught.value.message
+    assert V2 in caught.value.message
+    assert "0oa9twinEXAMPLE00009 'Cloudflare Dashboard' INACTIVE" in (
+        caught.value.message
+    )
 
 
 def test_an_unknown_v2_app_is_stored_as_null() -> None:

@@ -251,7 +251,12 @@ class ApiSession:
 
     def server_text(self, text: str) -> str:
         """``text`` from a server, without this session's token, capped (scrub)."""
-        return scrub(text, self._secrets)
+        return scrub(text, self._known_secrets())
+
+    def _known_secrets(self) -> list[str]:
+        """The header token, and any token an ``httpx.Auth`` holds right now."""
+        held = getattr(self.client.auth, "secrets", None)
+        return [*self._secrets, *(held() if callable(held) else ())]
 
     def abort(self) -> None:
         """Make every later GET of this session raise Aborted (threads stop soon)."""
@@ -414,7 +419,7 @@ class ApiSession:
         elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
         # Path and query only: the host is in the manifest's sources. A next
         # link's query comes from the server, so it is cleaned too.
-        path = scrub(request.url.raw_path.decode("ascii"), self._secrets)
+        path = scrub(request.url.raw_path.decode("ascii"), self._known_secrets())
         log.info(
             "%s %s %s %.1f ms", request.method, path, status or "no answer", elapsed_ms
         )

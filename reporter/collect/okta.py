@@ -8,6 +8,7 @@ permission (E0000006) fails only the entry that needed it.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -15,6 +16,7 @@ from urllib.parse import quote
 
 from reporter.collect.evidence import Evidence, Fetched
 from reporter.collect.http import ApiError, ApiSession
+from reporter.collect.okta_auth import ADMIN_ROLE, SCOPES, ServiceAppAuth
 from reporter.collect.paging import okta_pages
 from reporter.errors import CollectError
 from reporter.snapshot import layout
@@ -26,6 +28,11 @@ log = logging.getLogger(__name__)
 
 INVALID_TOKEN = "E0000011"  # noqa: S105 (an Okta error code)
 NOT_FOUND = "E0000007"
+SSWS_TOKEN_HINT = f"set OKTA_API_TOKEN to a valid token of a {ADMIN_ROLE}"
+OAUTH_TOKEN_HINT = (
+    f"check that the service app has {', '.join(SCOPES)} granted and the "
+    f"{ADMIN_ROLE} role, and is active"
+)
 # Only a missing permission (E0000006, HTTP 403) fails a single entry.
 TOLERATED = (403,)
 # idp-apis.md §2.1: the scopes each read needs (an SSWS token has its admin's rights).
@@ -35,6 +42,10 @@ GROUPS_HINT = (
     "the Okta token needs okta.groups.read (a Read-Only Administrator's token)"
 )
 USERS_HINT = "the Okta token needs okta.users.read (a Read-Only Administrator's token)"
+# Okta app ids: "0oa" and 17 more letters or digits; anything else is a label.
+APP_ID = re.compile(r"0oa[0-9A-Za-z]{17}")
+APPS_PAGE = 200  # the /api/v1/apps maximum (§2.2)
+MAX_CANDIDATES = 10
 # Group names of v1 virtual groups (idp-apis.md §2.2).
 VIRTUAL_GROUP_SEARCH = 'profile.name sw "CF-"'
 # Groups looked up by id per search: ``id eq "00g…" or …``. 40 clauses of a
@@ -54,25 +65,27 @@ def collect_okta(
         _collect(session, evidence, config)
     except ApiError as exc:
         if exc.status == 401 or exc.code == INVALID_TOKEN:
+            oauth = isinstance(session.client.auth, ServiceAppAuth)
             raise CollectError(
-                f"Okta rejected the API token (HTTP {exc.status}, "
+                f"Okta rejected the {'bearer' if oauth else 'API'} token "
+                f"(HTTP {exc.status}, "
                 f"{exc.code or 'no error code'}: {exc.detail or 'no detail'})",
                 url=exc.url,
                 status=exc.status,
-                hint="set OKTA_API_TOKEN to a valid token of a Read-Only Administrator",
+                hint=OAUTH_TOKEN_HINT if oauth else SSWS_TOKEN_HINT,
             ) from exc
         raise
 
 
 def _collect(session: ApiSession, evidence: Evidence, config: CollectConfig) -> None:
     apps = {"v1": config.okta_v1_app_id or None, "v2": config.okta_v2_app_id or None}
-    app_ids = list(dict.fromkeys(i for i in apps.values() if i))
     evidence.attempt(
         layout.OKTA_APPS,
-        partial(_apps, session, apps),
+        partial(_apps, session, config, apps),
         hint=APPS_HINT,
         tolerated=TOLERATED,
     )
+    app_ids = _app_ids(evidence, apps)
     _app_lists(session, evidence, config, app_ids)
     _mapped_groups(session, evidence, config, app_ids)
     evidence.attempt(
@@ -145,29 +158,92 @@ def _flatten(per_app: dict[str, list[Json]]) -> list[Json]:
     return [item for listed in per_app.values() for item in listed]
 
 
-def _apps(session: ApiSession, apps: dict[str, str | None]) -> Fetched:
-    """Each configured app by id; an unknown id is a configuration error."""
+def _app_ids(evidence: Evidence, apps: dict[str, str | None]) -> list[str]:
+    """The ids of the located apps; the configured ids when apps were not read."""
+    located = evidence.entries.get(layout.OKTA_APPS)
+    if isinstance(located, dict):
+        found = (a.get("id") for a in located.values() if isinstance(a, dict))
+        return _unique(found)
+    return _unique(a for a in apps.values() if a and APP_ID.fullmatch(a))
+
+
+def _apps(
+    session: ApiSession, config: CollectConfig, apps: dict[str, str | None]
+) -> Fetched:
+    """Each configured app, by id or by label; a missing app is a config error."""
     found: dict[str, Json | None] = {}
-    for key, app_id in apps.items():
-        if app_id is None:
+    pages = 0
+    for key, ref in apps.items():
+        if ref is None:
             found[key] = None
-            continue
-        try:
-            body, _ = session.get_json(
-                f"/api/v1/apps/{quote(app_id, safe='')}", entry=layout.OKTA_APPS
-            )
-        except ApiError as exc:
-            if exc.status != 404 and exc.code != NOT_FOUND:
-                raise
-            raise CollectError(
-                f"Okta has no app with id {app_id!r} (the {key} app; {exc.code})",
-                url=exc.url,
-                status=exc.status,
-                hint=f"check --okta-{key}-app (the id in the app's Okta admin URL)",
-            ) from exc
-        found[key] = body
+        elif APP_ID.fullmatch(ref):
+            found[key] = _app_by_id(session, key, ref)
+            pages += 1
+        else:
+            found[key], read = _app_by_label(session, config, key, ref)
+            pages += read
     requested = sum(1 for a in found.values() if a is not None)
-    return Fetched(found, requested, requested)
+    return Fetched(found, pages, requested)
+
+
+def _app_by_id(session: ApiSession, key: str, app_id: str) -> Json:
+    try:
+        body, _ = session.get_json(
+            f"/api/v1/apps/{quote(app_id, safe='')}", entry=layout.OKTA_APPS
+        )
+    except ApiError as exc:
+        if exc.status != 404 and exc.code != NOT_FOUND:
+            raise
+        raise CollectError(
+            f"Okta has no app with id {app_id!r} (the {key} app; {exc.code})",
+            url=exc.url,
+            status=exc.status,
+            hint=f"check --okta-{key}-app (the id in the app's Okta admin URL)",
+        ) from exc
+    if not isinstance(body, dict):
+        url = f"/api/v1/apps/{app_id}"
+        raise CollectError(f"GET {url} answered without an app object", url=url)
+    return body
+
+
+def _app_by_label(
+    session: ApiSession, config: CollectConfig, key: str, label: str
+) -> tuple[Json, int]:
+    """The one app whose label is ``label`` (case-insensitive), and the pages read.
+
+    ``q`` matches the start of an app's name or label (idp-apis.md §2.2), so
+    the exact label is picked from its answers; none or several is an error
+    listing the candidates.
+    """
+    listed = okta_pages(
+        session,
+        "/api/v1/apps",
+        entry=layout.OKTA_APPS,
+        params={"q": label, "limit": APPS_PAGE},
+        max_pages=config.max_pages,
+    )
+    wanted = label.strip().casefold()
+    exact = [
+        a for a in listed.data if str(a.get("label", "")).strip().casefold() == wanted
+    ]
+    if len(exact) == 1:
+        return exact[0], listed.pages
+    candidates = exact or listed.data
+    shown = "; ".join(
+        f"{a.get('id')} {a.get('label')!r} {a.get('status')}"
+        for a in candidates[:MAX_CANDIDATES]
+    )
+    more = len(candidates) - MAX_CANDIDATES
+    many = f"{len(exact)} apps are labelled {label!r}"
+    none = f"no Okta app is labelled {label!r}"
+    raise CollectError(
+        f"{many if exact else none} (the {key} app)"
+        + (f"; candidates: {shown}" if shown else "")
+        + (f" and {more} more" if more > 0 else ""),
+        url=str(session.client.base_url.join("/api/v1/apps")),
+        hint=f"pass --okta-{key}-app with the app's id (0oa..., in its Okta admin "
+        "URL) or its exact label",
+    )
 
 
 def _per_app(
