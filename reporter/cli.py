@@ -48,6 +48,7 @@ from reporter.collect.http import (
 from reporter.collect.idp_file import FileOptions, IdpFileConfig
 from reporter.collect.interface import AuditWindow
 from reporter.collect.limiter import RateLimit
+from reporter.collect.okta_auth import ServiceApp, okta_credential
 from reporter.demo.generator import MIN_SIZE
 from reporter.errors import ConfigError, ReporterError
 from reporter.gate import Gate
@@ -140,6 +141,17 @@ def _progress(enabled: bool) -> Iterator[Callable[[str, int, int], None] | None]
         yield update
 
 
+def _tokens(okta_url: str | None) -> Tokens:
+    """The Cloudflare token and, with --okta-url, exactly one Okta credential."""
+    cloudflare = _secret(CLOUDFLARE_TOKEN_ENV, "Account Settings Read")
+    if not okta_url:
+        return Tokens(cloudflare=cloudflare)
+    credential = okta_credential(os.environ)
+    if isinstance(credential, ServiceApp):
+        return Tokens(cloudflare=cloudflare, okta_app=credential)
+    return Tokens(cloudflare=cloudflare, okta=credential)
+
+
 def _secret(name: str, needed_for: str) -> str:
     value = os.environ.get(name, "").strip()
     if not value:
@@ -172,10 +184,12 @@ OktaUrl = Annotated[
     str | None, typer.Option(help="Okta org URL, e.g. https://example.okta.com.")
 ]
 OktaV1App = Annotated[
-    str | None, typer.Option(help="Okta id of the legacy v1 SCIM app.")
+    str | None,
+    typer.Option(help="The legacy v1 SCIM app in Okta: its id (0oa...) or label."),
 ]
 OktaV2App = Annotated[
-    str | None, typer.Option(help="Okta id of the 'Cloudflare Dashboard' app.")
+    str | None,
+    typer.Option(help="The 'Cloudflare Dashboard' app in Okta: its id or label."),
 ]
 IdpFileOption = Annotated[
     Path | None,
@@ -274,15 +288,10 @@ def collect(
             )
         if okta_url and not (okta_v1_app and okta_v2_app):
             raise ConfigError(
-                "--okta-url needs the ids of both Cloudflare apps in Okta",
+                "--okta-url needs both Cloudflare apps in Okta (id or label)",
                 hint="pass --okta-v1-app and --okta-v2-app (Okta admin > Applications)",
             )
-        tokens = Tokens(
-            cloudflare=_secret(CLOUDFLARE_TOKEN_ENV, "Account Settings Read"),
-            okta=_secret(OKTA_TOKEN_ENV, "read-only admin rights")
-            if okta_url
-            else None,
-        )
+        tokens = _tokens(okta_url)
         accounts = (
             token_accounts(cloudflare_url, tokens.cloudflare)
             if all_accounts
@@ -483,15 +492,10 @@ def check(
         judging = _judging(suppressions, fail_on, strict)
         if okta_url and not (okta_v1_app and okta_v2_app):
             raise ConfigError(
-                "--okta-url needs the ids of both Cloudflare apps in Okta",
+                "--okta-url needs both Cloudflare apps in Okta (id or label)",
                 hint="pass --okta-v1-app and --okta-v2-app (Okta admin > Applications)",
             )
-        tokens = Tokens(
-            cloudflare=_secret(CLOUDFLARE_TOKEN_ENV, "Account Settings Read"),
-            okta=_secret(OKTA_TOKEN_ENV, "read-only admin rights")
-            if okta_url
-            else None,
-        )
+        tokens = _tokens(okta_url)
         config = CollectConfig(
             account_id=account,
             cloudflare_url=cloudflare_url,
