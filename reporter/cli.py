@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Annotated, TypeVar
 
@@ -39,9 +39,16 @@ from reporter.audit import (
     run_report,
 )
 from reporter.collect import CollectConfig
+from reporter.collect.entra import (
+    GRAPH_URL,
+    TokenCredential,
+    client_secret_credential,
+    settings_from_env,
+)
 from reporter.collect.http import (
     CLOUDFLARE_URL_OPTION,
     CONCURRENCY,
+    GRAPH_URL_OPTION,
     OKTA_URL_OPTION,
     check_base_url,
 )
@@ -205,6 +212,57 @@ IdpFileApp = Annotated[
     str | None,
     typer.Option(help="v1 or v2: the Cloudflare app the whole --idp-file is about."),
 ]
+GraphUrl = Annotated[
+    str | None,
+    typer.Option(help=f"Microsoft Graph base URL (default {GRAPH_URL})."),
+]
+EntraV1Sp = Annotated[
+    str | None,
+    typer.Option(
+        help="Object id of the v1 SCIM enterprise app's service principal; "
+        "collects Entra ID (AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET)."
+    ),
+]
+EntraV2Sp = Annotated[
+    str | None,
+    typer.Option(help="Object id of the 'Cloudflare Dashboard' service principal."),
+]
+
+
+@dataclass(frozen=True)
+class EntraSource:
+    """Where Entra ID is collected from, and the credential for it (or nothing)."""
+
+    url: str | None = None
+    v1_sp: str | None = None
+    v2_sp: str | None = None
+    credential: TokenCredential | None = None
+
+
+def _entra_source(
+    graph_url: str | None,
+    v1_sp: str | None,
+    v2_sp: str | None,
+    idp_file: Path | None,
+) -> EntraSource:
+    """The Entra options checked, and the credential from the environment."""
+    if not (graph_url or v1_sp or v2_sp):
+        return EntraSource()
+    if not v1_sp:
+        raise ConfigError(
+            "Entra ID needs the v1 app's service principal",
+            hint="pass --entra-v1-sp with the Object ID on the v1 enterprise "
+            "application's Overview page (and --entra-v2-sp for the new app)",
+        )
+    if idp_file is not None:
+        raise ConfigError(
+            f"--idp-file {idp_file} and --entra-v1-sp both describe the IdP",
+            hint="pass one of them",
+        )
+    url = graph_url or GRAPH_URL
+    check_base_url(url, GRAPH_URL_OPTION)
+    credential = client_secret_credential(settings_from_env(os.environ))
+    return EntraSource(url, v1_sp, v2_sp or None, credential)
 
 
 @app.command()
@@ -230,6 +288,9 @@ def collect(
     idp_file: IdpFileOption = None,
     idp_file_group: IdpFileGroup = None,
     idp_file_app: IdpFileApp = None,
+    graph_url: GraphUrl = None,
+    entra_v1_sp: EntraV1Sp = None,
+    entra_v2_sp: EntraV2Sp = None,
     audit_since: Annotated[
         str | None,
         typer.Option(help="Also collect Audit Logs v2 from this date (yyyy-mm-dd)."),
@@ -270,6 +331,7 @@ def collect(
                 hint="pass --account ID (repeatable) or --all-accounts, not both",
             )
         check_base_url(cloudflare_url, CLOUDFLARE_URL_OPTION)
+        entra = _entra_source(graph_url, entra_v1_sp, entra_v2_sp, idp_file)
         if okta_url is not None:
             check_base_url(okta_url, OKTA_URL_OPTION)
         given_apps = [
@@ -308,7 +370,11 @@ def collect(
             rate_limit=RateLimit(requests=rate_limit),
             audit_since=_audit_window(audit_since, audit_before),
             idp_file=_idp_file(idp_file, idp_file_group, idp_file_app, okta_url),
+            graph_url=entra.url,
+            entra_v1_sp=entra.v1_sp,
+            entra_v2_sp=entra.v2_sp,
         )
+        tokens = replace(tokens, entra=entra.credential)
         several = len(accounts) > 1 or all_accounts
         targets = {a: out / f"{a}.zip" if several else out for a in accounts}
         # --resume continues the same output; anything else must not replace it.
@@ -471,6 +537,9 @@ def check(
     idp_file: IdpFileOption = None,
     idp_file_group: IdpFileGroup = None,
     idp_file_app: IdpFileApp = None,
+    graph_url: GraphUrl = None,
+    entra_v1_sp: EntraV1Sp = None,
+    entra_v2_sp: EntraV2Sp = None,
     format: Formats = DEFAULT_FORMATS,
     suppressions: Suppressions = None,
     fail_on: FailOn = Severity.HIGH,
@@ -489,6 +558,7 @@ def check(
 
     def action() -> RunOutcome:
         formats = parse_formats(format)
+        entra = _entra_source(graph_url, entra_v1_sp, entra_v2_sp, idp_file)
         judging = _judging(suppressions, fail_on, strict)
         if okta_url and not (okta_v1_app and okta_v2_app):
             raise ConfigError(
@@ -503,7 +573,11 @@ def check(
             okta_v1_app_id=okta_v1_app or "",
             okta_v2_app_id=okta_v2_app or "",
             idp_file=_idp_file(idp_file, idp_file_group, idp_file_app, okta_url),
+            graph_url=entra.url,
+            entra_v1_sp=entra.v1_sp,
+            entra_v2_sp=entra.v2_sp,
         )
+        tokens = replace(tokens, entra=entra.credential)
         with _progress(not quiet) as progress:
             return run_check(
                 config, tokens, formats, out, judging, force=force, progress=progress
