@@ -355,7 +355,8 @@ def for_display(report: Report, limit: int = DISPLAY_LIMIT) -> Report:
             replace(g, name=shorten(g.name, limit)) for g in report.user_groups
         ),
         idp_assignments=tuple(
-            replace(a, login=shorten(a.login, limit)) for a in report.idp_assignments
+            replace(a, login=shorten(a.login, limit), group=shorten(a.group, limit))
+            for a in report.idp_assignments
         ),
         verdict=replace(
             report.verdict,

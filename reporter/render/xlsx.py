@@ -109,7 +109,14 @@ def render_xlsx(
     next one.
     """
     chosen = SHEET_BUILDERS if builders is None else builders
-    parts = split_sheets(sheets(report, chosen), max_rows)
+    return workbook_bytes(sheets(report, chosen), report, max_rows=max_rows)
+
+
+def workbook_bytes(
+    logical: Sequence[Sheet], report: Report, *, max_rows: int = EXCEL_MAX_ROWS
+) -> bytes:
+    """Write ``logical`` sheets; ``report`` gives the title, author and date."""
+    parts = split_sheets(logical, max_rows)
     locations = _locations(parts)
 
     workbook = new_workbook()
@@ -453,6 +460,8 @@ def _idp_assignments(report: Report) -> Sheet:
         ("Assignment status", 16),
         ("User status", 14),
         ("Member ID", 34),
+        ("Apps", 10),
+        ("Via group", 28),
     )
     records = tuple(
         Record(
@@ -466,6 +475,8 @@ def _idp_assignments(report: Report) -> Sheet:
                 a.assignment_status,
                 a.user_status,
                 a.member_id,
+                a.coverage,
+                a.group,
             ),
             links=_member_link(7, a.member_id),
         )
