@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -20,8 +21,11 @@ from reporter.collect import (
     okta_client,
 )
 from reporter.collect.evidence import Evidence
-from reporter.collect.http import ApiSession
-from reporter.collect.okta import collect_okta
+from reporter.collect.http import MAX_RESET_WAIT, ApiSession
+from reporter.collect.limiter import RateLimiter, VirtualTime
+from reporter.collect.okta import OKTA_RATE_LIMIT, collect_okta
+from reporter.demo import build_organization
+from reporter.emulator import Emulator
 from reporter.emulator.okta import matches
 from reporter.errors import CollectError
 from reporter.snapshot import layout
@@ -547,3 +551,169 @@ def test_tokens_appear_in_no_manifest_and_no_log(
         "rate_limit": "1200 requests per 300 s",
     }
     assert "/api/v1/users?search=status+pr&limit=200" in manifest
+
+
+def _limited(date: datetime, reset: int) -> httpx.Response:
+    """An Okta 429 whose reset is ``reset`` epoch seconds, dated ``date``."""
+    return httpx.Response(
+        429,
+        json={"errorCode": "E0000047", "errorSummary": "API call exceeded rate limit"},
+        headers={
+            "date": date.strftime("%a, %d %b %Y %H:%M:%S GMT"),
+            "x-rate-limit-reset": str(reset),
+        },
+    )
+
+
+def _collect_after(first: httpx.Response) -> list[float]:
+    """The waits of a collection whose first users request answers ``first``."""
+    answers = [first]
+    routes = healthy_routes()
+    users = routes["/api/v1/users"]
+    routes["/api/v1/users"] = lambda r: answers.pop() if answers else users(r)
+    sleeps: list[float] = []
+    fake = httpx.MockTransport(FakeOkta(routes))
+    with okta_client(OKTA, TOKEN, transport=fake) as client:
+        collect_okta(ApiSession(client, sleep=sleeps.append), Evidence(), config())
+    return sleeps
+
+
+DATE = datetime(2026, 7, 30, 9, 0, 0, tzinfo=UTC)
+
+
+def test_a_reset_already_past_falls_back_to_a_short_backoff() -> None:
+    """A reset an hour before Date is no wait to honour: backoff, about a second."""
+    sleeps = _collect_after(_limited(DATE, int(DATE.timestamp()) - 3600))
+
+    assert len(sleeps) == 1
+    assert 0.0 < sleeps[0] <= 2.0
+
+
+def test_a_reset_years_ahead_is_clamped_to_a_minute_and_a_bit() -> None:
+    """A reset ten years after Date waits MAX_RESET_WAIT (75 s), never longer."""
+    far = int(DATE.timestamp()) + 10 * 365 * 86400
+
+    sleeps = _collect_after(_limited(DATE, far))
+
+    assert sleeps == [MAX_RESET_WAIT]
+
+
+def test_the_reset_is_measured_from_the_date_header_not_the_local_clock() -> None:
+    """Date in 2001 and Reset 30 s later: 30 s, whatever the local clock says."""
+    old = datetime(2001, 1, 1, tzinfo=UTC)
+
+    sleeps = _collect_after(_limited(old, int(old.timestamp()) + 30))
+
+    assert sleeps == [30.0]
+
+
+def test_a_nearly_empty_bucket_waits_for_its_reset_before_the_next_request() -> None:
+    """Remaining 1 with Reset 20 s after Date: the limiter pauses 20 s (virtual)."""
+    reset = int(DATE.timestamp()) + 20
+    low = [
+        ("date", "Thu, 30 Jul 2026 09:00:00 GMT"),
+        ("x-rate-limit-remaining", "1"),
+        ("x-rate-limit-reset", str(reset)),
+        ("link", NEXT),
+    ]
+    routes = healthy_routes()
+    page_1 = users_pages([NEXT], [])
+
+    def users(request: httpx.Request) -> httpx.Response:
+        if "after" in request.url.params:
+            return page_1(request)
+        body = fixture("users_page1_of_2.json")
+        return httpx.Response(200, json=body, headers=low)
+
+    routes["/api/v1/users"] = users
+    virtual = VirtualTime()
+    limiter = RateLimiter(
+        OKTA_RATE_LIMIT, clock=virtual.monotonic, sleep=virtual.advance
+    )
+    fake = httpx.MockTransport(FakeOkta(routes))
+    evidence = Evidence()
+
+    with okta_client(OKTA, TOKEN, transport=fake) as client:
+        session = ApiSession(client, sleep=_no_sleep, limiter=limiter, concurrency=1)
+        collect_okta(session, evidence, config())
+
+    assert limiter.waited == pytest.approx(20.0)
+    assert len(evidence.entries[layout.OKTA_USERS]) == 3
+
+
+@pytest.fixture(scope="module")
+def demo_okta() -> tuple[Any, Evidence]:
+    """The demo org's Okta side collected through the emulator."""
+    org = build_organization(size=60)
+    with Emulator(org, cloudflare_token=TOKEN, okta_token=TOKEN) as emulator:
+        evidence = Evidence()
+        settings = CollectConfig(
+            account_id=ACCOUNT,
+            cloudflare_url=CLOUDFLARE,
+            okta_url=emulator.okta_url,
+            okta_v1_app_id=org.okta.v1_app_id,
+            okta_v2_app_id=org.okta.v2_app_id,
+        )
+        with okta_client(emulator.okta_url, TOKEN) as client:
+            collect_okta(ApiSession(client), evidence, settings)
+    return org, evidence
+
+
+def test_users_of_every_status_are_collected(demo_okta: tuple[Any, Evidence]) -> None:
+    """SUSPENDED and DEPROVISIONED users are in OKTA_USERS, every one of them."""
+    org, evidence = demo_okta
+
+    collected = Counter(u["status"] for u in evidence.entries[layout.OKTA_USERS])
+
+    assert collected == Counter(u["status"] for u in org.okta.users)
+    assert collected["DEPROVISIONED"] == 3 and collected["SUSPENDED"] == 1
+
+
+def test_app_users_carry_their_assignment_scope(
+    demo_okta: tuple[Any, Evidence],
+) -> None:
+    """Each app user keeps scope USER (direct) or GROUP (via a group)."""
+    _, evidence = demo_okta
+
+    scopes = Counter(
+        u["scope"]
+        for us in evidence.entries[layout.OKTA_APP_USERS].values()
+        for u in us
+    )
+
+    assert scopes == Counter({"GROUP": 61, "USER": 20})
+
+
+def test_push_mappings_carry_status_last_push_and_error_summary(
+    demo_okta: tuple[Any, Evidence],
+) -> None:
+    """The ERROR mapping keeps its errorSummary; every mapping its lastPush."""
+    org, evidence = demo_okta
+    mappings = [
+        m for ms in evidence.entries[layout.OKTA_PUSH_MAPPINGS].values() for m in ms
+    ]
+
+    (failed,) = [m for m in mappings if m["status"] == "ERROR"]
+
+    assert failed["errorSummary"]
+    assert all(m["lastPush"] for m in mappings)
+    assert len(mappings) == sum(len(ms) for ms in org.okta.push_mappings.values())
+
+
+def test_groups_hold_every_group_a_mapping_or_app_names(
+    demo_okta: tuple[Any, Evidence],
+) -> None:
+    """Every mapping source and target and every app group that exists is kept."""
+    org, evidence = demo_okta
+    existing = {g["id"] for g in org.okta.groups}
+    named = {
+        g
+        for ms in org.okta.push_mappings.values()
+        for m in ms
+        for g in (m["sourceGroupId"], m["targetGroupId"])
+    }
+    named |= {g["id"] for gs in org.okta.app_groups.values() for g in gs}
+
+    collected = {g["id"] for g in evidence.entries[layout.OKTA_GROUPS]}
+
+    assert named & existing <= collected

@@ -34,6 +34,11 @@ CONCURRENCY = 8
 # cloudflare-api.md §4: a 429 blocks calls for up to the 5-minute window, so
 # all the waits of one request together stay within that window.
 RETRY_BUDGET_SECONDS = 300.0
+# Okta's rate-limit buckets are per minute (idp-apis.md §2.3): a reset is at
+# most a minute off, so a longer wait is clamped, plus a margin for the clocks.
+MAX_RESET_WAIT = 75.0
+# Requests left in an Okta bucket below which the collector waits for its reset.
+OKTA_LOW_REMAINING = 2
 _BACKOFF = tenacity.wait_exponential_jitter(initial=1, max=30, jitter=1)
 _RETRIED_ERRORS = (
     httpx.TimeoutException,
@@ -400,7 +405,7 @@ class ApiSession:
                 raise
         self._record(request, response.status_code, started, entry, page, retries)
         if self.limiter is not None:
-            self.limiter.observe(response.headers)
+            _pace(self.limiter, response)
         if response.status_code == 429 or response.is_server_error:
             raise _RetryableStatus(response)
         if exchange.want_json and _content_type(response) in JSON_TYPES:
@@ -515,10 +520,40 @@ def _asked_wait(response: httpx.Response) -> float | None:
         until = _http_date(retry_after)
         if until is not None:
             return max(0.0, until - (now if now is not None else time.time()))
+    return _until_reset(response, now)
+
+
+def _until_reset(response: httpx.Response, now: float | None) -> float | None:
+    """Seconds from the response's Date to Okta's ``X-Rate-Limit-Reset``.
+
+    None without both headers or for a reset already past (then backoff
+    decides); at most ``MAX_RESET_WAIT``, as Okta's buckets are per minute and
+    a reset further off is an estimate or a wrong clock (idp-apis.md §2.3).
+    """
     reset = response.headers.get("x-rate-limit-reset", "").strip()
     if not (reset.isdigit() and now is not None):
         return None
-    return max(0.0, int(reset) - now)
+    wait = int(reset) - now
+    return min(wait, MAX_RESET_WAIT) if wait > 0 else None
+
+
+def _pace(limiter: RateLimiter, response: httpx.Response) -> None:
+    """Tell ``limiter`` what the server has left; wait out an Okta bucket near empty.
+
+    Okta's ``X-Rate-Limit-Remaining`` is read as Cloudflare's header would be,
+    and at ``OKTA_LOW_REMAINING`` or fewer no request starts before the
+    bucket's reset (idp-apis.md §2.3: slow down when Remaining is low).
+    """
+    okta = response.headers.get("x-rate-limit-remaining")
+    if okta is None or "x-ratelimit-remaining" in response.headers:
+        limiter.observe(response.headers)
+        return
+    limiter.observe({"x-ratelimit-remaining": okta})
+    if okta.strip().isdigit() and int(okta) <= OKTA_LOW_REMAINING:
+        wait = _until_reset(response, _server_time(response))
+        if wait is not None:
+            log.warning("Okta has %s requests left; waiting %.0f s", okta, wait)
+            limiter.pause(wait)
 
 
 def _seconds(value: str) -> float | None:

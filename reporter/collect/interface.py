@@ -26,7 +26,7 @@ from reporter.collect.http import (
 )
 from reporter.collect.idp_file import IdpFileConfig, add_idp_file, open_idp_file
 from reporter.collect.limiter import RateLimit, RateLimiter, VirtualTime
-from reporter.collect.okta import collect_okta
+from reporter.collect.okta import OKTA_RATE_LIMIT, collect_okta
 from reporter.collect.partial import PartialState
 from reporter.errors import ConfigError
 from reporter.snapshot import layout
@@ -144,6 +144,7 @@ def collect_snapshot(
     started = _utc(clock())
     records: list[RequestRecord] = []
     evidence = Evidence(state, records)
+    okta_limiter = _okta_limiter(sleep)
     if sleep is not time.sleep and limiter is None:
         virtual = VirtualTime(sleep)
         sleep = virtual.sleep
@@ -163,7 +164,14 @@ def collect_snapshot(
         collect_cloudflare(cf_session, evidence, config)
         if okta is not None:
             sessions.append(
-                ApiSession(okta, records=records, sleep=sleep, progress=progress)
+                ApiSession(
+                    okta,
+                    records=records,
+                    sleep=sleep,
+                    progress=progress,
+                    limiter=okta_limiter,
+                    concurrency=1,
+                )
             )
             collect_okta(sessions[-1], evidence, config)
         if graph is not None:
@@ -189,6 +197,17 @@ def collect_snapshot(
         requests=tuple(records),
     )
     return Snapshot(manifest=manifest, entries=evidence.entries)
+
+
+def _okta_limiter(sleep: Sleep) -> RateLimiter:
+    """Okta's pacing: serial, slower when Remaining is low (idp-apis.md §2.3).
+
+    On a virtual clock when ``sleep`` is not the real one, so tests never wait.
+    """
+    if sleep is time.sleep:
+        return RateLimiter(OKTA_RATE_LIMIT)
+    virtual = VirtualTime(sleep)
+    return RateLimiter(OKTA_RATE_LIMIT, clock=virtual.monotonic, sleep=virtual.advance)
 
 
 def _in_layout_order(records: list[EndpointRecord]) -> tuple[EndpointRecord, ...]:

@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 from reporter.collect.evidence import Evidence, Fetched
 from reporter.collect.http import ApiError, ApiSession
+from reporter.collect.limiter import RateLimit
 from reporter.collect.okta_auth import ADMIN_ROLE, SCOPES, ServiceAppAuth
 from reporter.collect.paging import okta_pages
 from reporter.errors import CollectError
@@ -42,6 +43,8 @@ GROUPS_HINT = (
     "the Okta token needs okta.groups.read (a Read-Only Administrator's token)"
 )
 USERS_HINT = "the Okta token needs okta.users.read (a Read-Only Administrator's token)"
+# §2.3: users and groups lists allow 600 requests a minute (Enterprise).
+OKTA_RATE_LIMIT = RateLimit(requests=600, window=60.0)
 # Okta app ids: "0oa" and 17 more letters or digits; anything else is a label.
 APP_ID = re.compile(r"0oa[0-9A-Za-z]{17}")
 APPS_PAGE = 200  # the /api/v1/apps maximum (§2.2)
