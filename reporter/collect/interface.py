@@ -24,7 +24,7 @@ from reporter.collect.http import (
     Sleep,
     check_base_url,
 )
-from reporter.collect.idp_file import IdpFileConfig, add_idp_file, open_idp_file
+from reporter.collect.idp_file import IdpFile, add_idp_file, refuse_with_idp_api
 from reporter.collect.limiter import RateLimit, RateLimiter, VirtualTime
 from reporter.collect.okta import OKTA_RATE_LIMIT, collect_okta
 from reporter.collect.partial import PartialState
@@ -112,8 +112,9 @@ class CollectConfig:
     graph_url: str | None = None
     entra_v1_sp: str | None = None
     entra_v2_sp: str | None = None
-    # --idp-file: assignments read from a file instead of an IdP API.
-    idp_file: IdpFileConfig | None = None
+    # --idp-file: assignments read from a file instead of an IdP API, read by
+    # the caller (read_idp_file) so a bad file fails before anything starts.
+    idp_file: IdpFile | None = None
 
 
 def collect_snapshot(
@@ -137,8 +138,7 @@ def collect_snapshot(
     ``state``, finished entries are saved there and earlier ones reused.
     """
     _validate(config, okta, graph)
-    # A bad file stops the collection before its first request.
-    idp = open_idp_file(config.idp_file, api_idp=okta is not None or graph is not None)
+    refuse_with_idp_api(config.idp_file, api_idp=okta is not None or graph is not None)
     # Cloudflare account ids are lower-case hex: the manifest keeps them so.
     config = replace(config, account_id=config.account_id.lower())
     started = _utc(clock())
@@ -184,7 +184,7 @@ def collect_snapshot(
         for session in sessions:
             session.abort()
         raise
-    add_idp_file(evidence, idp)
+    add_idp_file(evidence, config.idp_file)
     manifest = Manifest(
         format_version=FORMAT_VERSION,
         tool_version=__version__,
@@ -255,7 +255,7 @@ def _sources(
     if graph is not None and config.graph_url:
         sources["entra"] = config.graph_url
     if config.idp_file is not None:
-        sources["idp_file"] = config.idp_file.path.name
+        sources["idp_file"] = config.idp_file.name
     return sources
 
 
