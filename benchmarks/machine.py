@@ -27,3 +27,8 @@ def cpu_model() -> str:
             if name.strip() == "model name":
                 return value.strip()
     return platform.processor() or platform.machine()
+
+
+def load_average() -> str:
+    """The 1, 5 and 15 minute load averages, e.g. ``3.1, 2.7, 1.3``."""
+    return ", ".join(f"{value:.1f}" for value in os.getloadavg())

@@ -94,22 +94,49 @@ def _collect_and_report(
     # A fresh emulator: the collection must not have used up the SDK's rate limit.
     with Server(settings.members, settings.latency_ms, settings.rate_limit) as server:
         figures |= _sdk_baseline(server)
+    # Like for like with the SDK: ours on Cloudflare alone, on a fresh emulator.
+    with Server(settings.members, settings.latency_ms, settings.rate_limit) as server:
+        figures |= _cloudflare_only(server, snapshot_path.parent, settings)
     return figures | rendered, report
 
 
-def _collect(server: Server, snapshot_path: Path, settings: Settings) -> Figures:
+def _config(server: Server, settings: Settings, *, okta: bool) -> CollectConfig:
+    """What the collector is told: the emulator's URLs, Okta's only when ``okta``."""
     ready = server.ready
-    latency_ms = settings.latency_ms
-    config = CollectConfig(
+    return CollectConfig(
         account_id=ready["account_id"],
         cloudflare_url=ready["cloudflare_url"],
-        okta_url=ready["okta_url"],
-        okta_v1_app_id=ready["okta_v1_app_id"],
-        okta_v2_app_id=ready["okta_v2_app_id"],
+        okta_url=ready["okta_url"] if okta else None,
+        okta_v1_app_id=ready["okta_v1_app_id"] if okta else None,
+        okta_v2_app_id=ready["okta_v2_app_id"] if okta else None,
         # XL's members are 2,000 pages of 50: twice the default cap.
         max_pages=MAX_PAGES,
         rate_limit=RateLimit(settings.rate_limit or UNLIMITED),
     )
+
+
+def _cloudflare_only(server: Server, work_dir: Path, settings: Settings) -> Figures:
+    """Our collector without Okta: the SDK's endpoints plus SCIM users and groups."""
+    config = _config(server, settings, okta=False)
+    before = server.stats()
+    snapshot = collect_to_file(
+        config, Tokens(cloudflare=server.cloudflare_token), work_dir / "cf-only.zip"
+    )
+    after = server.stats()
+    requests = after.cloudflare - before.cloudflare
+    return {
+        "cf_only_s": _collection_seconds(snapshot),
+        "cf_only_requests": requests,
+        "cf_only_floor_s": floor_seconds(
+            requests, requests, settings.latency_ms, config
+        ),
+        "cf_only_throttled": after.throttled - before.throttled,
+    }
+
+
+def _collect(server: Server, snapshot_path: Path, settings: Settings) -> Figures:
+    latency_ms = settings.latency_ms
+    config = _config(server, settings, okta=True)
     tokens = Tokens(cloudflare=server.cloudflare_token, okta=server.okta_token)
     before = server.stats()
     started = time.perf_counter()

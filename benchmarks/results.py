@@ -25,10 +25,13 @@ TIME_COLUMNS = (
     Column("of them Cloudflare", "cf_requests", 0),
     Column("concurrency", "concurrency", 0),
     Column("collect s", "collect_s", 2),
-    Column("floor s", "floor_s", 2),
+    Column("floor s", "floor_s", 3),
     Column("429s", "throttled", 0),
     Column("SDK requests", "sdk_requests", 0),
     Column("SDK s", "sdk_s", 2),
+    Column("ours CF-only requests", "cf_only_requests", 0),
+    Column("ours CF-only s", "cf_only_s", 2),
+    Column("CF-only floor s", "cf_only_floor_s", 3),
     Column("write s", "write_s", 2),
     Column("analysis s", "analysis_s", 3),
     Column("json.loads s", "json_s", 3),
@@ -128,9 +131,25 @@ def _growth(rows: Mapping[str, Figures]) -> float:
     return rows["XL"]["analysis_s"] / rows["L"]["analysis_s"]
 
 
+def _throttled(rows: Mapping[str, Figures]) -> float:
+    """429 answers to both of our collections of L."""
+    return rows["L"]["throttled"] + rows["L"].get("cf_only_throttled", 0.0)
+
+
 TARGETS = (
+    # The issue's comparison: the same endpoints. Ours Cloudflare-only reads the
+    # SDK's endpoints and SCIM users and groups besides, so it is conservative.
     Target(
-        "L collection, SDK baseline / ours",
+        "L collection, SDK baseline / ours Cloudflare-only (the target's figure)",
+        ("L",),
+        _ratio("L", "sdk_s", "cf_only_s"),
+        ">=",
+        5,
+        "x",
+    ),
+    Target(
+        "L collection, SDK baseline / ours whole (Cloudflare + Okta, not like "
+        "for like)",
         ("L",),
         _ratio("L", "sdk_s", "collect_s"),
         ">=",
@@ -138,14 +157,22 @@ TARGETS = (
         "x",
     ),
     Target(
-        "L collection / floor",
+        "L collection / floor, whole (Cloudflare + Okta)",
         ("L",),
         _ratio("L", "collect_s", "floor_s"),
         "<=",
         1.25,
         "x",
     ),
-    Target("L collection, 429 answers", ("L",), _value("L", "throttled"), "=", 0),
+    Target(
+        "L collection / floor, Cloudflare-only",
+        ("L",),
+        _ratio("L", "cf_only_s", "cf_only_floor_s"),
+        "<=",
+        1.25,
+        "x",
+    ),
+    Target("L collection, 429 answers (both collections)", ("L",), _throttled, "=", 0),
     Target("analysis, XL / L", ("L", "XL"), _growth, "<=", 6, "x"),
     Target(
         "L analysis / json.loads",
