@@ -20,6 +20,8 @@ from analyze_fixtures import (
     okta_user,
     snapshot_from_entries,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from idp_fixtures import (
     V1_SP,
     V2_SP,
@@ -378,3 +380,29 @@ def test_v1_and_v2_service_principals_are_labelled() -> None:
         V1_SP["displayName"],
         V2_SP["displayName"],
     )
+
+
+_PEOPLE = [
+    entra_user("ann@example.com"),
+    entra_user("Ann@Example.com", upn="ann2@example.com", enabled=False),
+    entra_user("ben@example.com", mail="", upn="ben@example.com"),
+    entra_user("cy@partner.example", mail="", guest=True),
+    entra_user("dee@example.com", other_mails=("d@example.com",)),
+]
+_ASKED = ("ann@example.com", "ben@example.com", "cy@partner.example", "d@example.com")
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.permutations(_PEOPLE))
+def test_matches_do_not_depend_on_the_order_of_users(people: list[Any]) -> None:
+    """Shuffling the IdP's users changes no match, candidate or probability."""
+    expected = directory(entra_entries(users=_PEOPLE))
+    shuffled = directory(entra_entries(users=list(people)))
+
+    for email in _ASKED:
+        a, b = expected.match(email), shuffled.match(email)
+        assert (a.user, a.probable, set(a.candidates)) == (
+            b.user,
+            b.probable,
+            set(b.candidates),
+        )
