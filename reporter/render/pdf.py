@@ -12,6 +12,7 @@ from weasyprint import CSS, HTML, URLFetcher
 
 from reporter.render.context import MemberRow, Report, for_display
 from reporter.render.templates import asset_text, environment
+from reporter.render.text import bidi_isolator
 
 TEMPLATE = "report_pdf.html.j2"
 STYLE = "report_pdf.css"
@@ -43,17 +44,15 @@ def render_pdf(report: Report, limits: Limits = LIMITS) -> bytes:
     """Print the report to PDF bytes; the same report gives the same text."""
     report = for_display(report)
     notable = members_to_list(report)
-    html = (
-        environment()
-        .get_template(TEMPLATE)
-        .render(
-            report=report,
-            members=notable[: limits.members]
-            if len(report.members) > FULL_TABLE_LIMIT
-            else notable,
-            notable=len(notable),
-            limits=limits,
-        )
+    env = environment()
+    env.filters["isolate"] = bidi_isolator()
+    html = env.get_template(TEMPLATE).render(
+        report=report,
+        members=notable[: limits.members]
+        if len(report.members) > FULL_TABLE_LIMIT
+        else notable,
+        notable=len(notable),
+        limits=limits,
     )
     # Nothing in the report is a resource to load: refuse every URL so that
     # no value in the data can make the printer reach out.

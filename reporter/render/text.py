@@ -17,7 +17,8 @@ logger = logging.getLogger(__name__)
 C0_C1_CONTROLS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
 # Bidirectional embeddings, overrides and isolates (UAX #9, section 2): a
 # name holding U+202E would show "gnp.exe" as "exe.png". Names in Arabic or
-# Hebrew need none of them; the reports isolate each name instead.
+# Hebrew need none of them; the reports isolate each name instead (HTML:
+# <bdi> and dir="auto"; PDF: ``isolate`` below).
 BIDI_CONTROLS = "\u202a-\u202e\u2066-\u2069"
 BIDI_CHARACTERS = re.compile(f"[{BIDI_CONTROLS}]")
 CONTROL_CHARACTERS = re.compile(f"[{C0_C1_CONTROLS}{BIDI_CONTROLS}]")
@@ -53,3 +54,26 @@ def control_stripper() -> Callable[[object], object]:
         return clean_text(value, reported)
 
     return finalize
+
+
+def bidi_isolator() -> Callable[[object], Markup]:
+    """A Jinja filter printing a value as its own bidi run: FSI, the text, PDI.
+
+    FIRST STRONG ISOLATE (U+2068) and POP DIRECTIONAL ISOLATE (U+2069), UAX #9
+    section 2.4. WeasyPrint never reads CSS ``unicode-bidi``, so ``dir`` and
+    ``<bdi>`` do not isolate in the PDF (bidi support is partial, see
+    https://github.com/Kozea/WeasyPrint/issues/106), but Pango's bidi
+    algorithm honours the isolate characters: an Arabic or Hebrew name then
+    reads right to left without reordering the label text around it. The
+    value's own controls are removed first (a WARNING names it once): a PDI
+    inside it would end the isolate early and let an override out, and an
+    override kept inside would still show "gnp.exe" as "exe.png".
+    """
+    reported: set[str] = set()
+
+    def isolate(value: object) -> Markup:
+        text = clean_text(str(value), reported)
+        # Markup.format escapes ``text``; the template is a constant.
+        return Markup("\u2068{}\u2069").format(text)
+
+    return isolate
