@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import replace
+from typing import Any
 
 import pytest
 from pypdf import PdfReader
@@ -21,13 +22,16 @@ from render_fixtures import (
     build_hostile_analysis,
     build_large_analysis,
 )
+from weasyprint.document import Document
+from weasyprint.formatting_structure import boxes
 
 from reporter.analyze.model import MemberAccess
-from reporter.render.context import build_report
+from reporter.render.context import Report, build_report
 from reporter.render.pdf import (
     FULL_TABLE_LIMIT,
     LIMITS,
     Limits,
+    layout_pdf,
     members_to_list,
     render_pdf,
 )
@@ -307,3 +311,107 @@ def test_twenty_thousand_members_stay_readable() -> None:
 
     assert len(texts) < 40
     assert f"Showing {LIMITS.at_risk} of 6668" in " ".join(texts)
+
+
+def _rows_by_page(document: Document, table_class: str) -> list[list[Any]]:
+    """Per page, the source <tr> elements of ``table_class``'s body rows laid out."""
+    pages = []
+    for page in document.pages:
+        rows = []
+        for box in page._page_box.descendants():
+            if isinstance(box, boxes.TableBox) and table_class in _classes(box):
+                rows += [
+                    row.element
+                    for group in box.children
+                    if not group.is_header
+                    for row in group.children
+                ]
+        pages.append(rows)
+    return pages
+
+
+def _header_pages(document: Document, table_class: str) -> list[bool]:
+    """Per page, whether ``table_class`` prints its header row there."""
+    return [
+        any(
+            isinstance(box, boxes.TableBox)
+            and table_class in _classes(box)
+            and any(group.is_header and group.children for group in box.children)
+            for box in page._page_box.descendants()
+        )
+        for page in document.pages
+    ]
+
+
+def _classes(box: Any) -> list[str]:
+    return str(box.element.get("class", "")).split()
+
+
+def _long_named(extra_members: int, words: int) -> Report:
+    """The large analysis with every name ``words`` words long, so rows wrap."""
+    analysis = build_large_analysis(extra_members)
+    members = tuple(
+        replace(m, name=" ".join([f"Name{n}"] * words))
+        for n, m in enumerate(analysis.members)
+    )
+    return build_report(replace(analysis, members=members))
+
+
+def test_access_rows_never_split_and_the_header_repeats() -> None:
+    """Rows of wrapped long names stay on one page; each page shows the header."""
+    report = _long_named(80, words=25)
+
+    document = layout_pdf(report)
+
+    pages = _rows_by_page(document, "access")
+    printed = [rows for rows in pages if rows]
+    everywhere = [row for rows in printed for row in rows]
+    assert len(printed) >= 3
+    rows = sum(max(1, len(m.grants)) for m in report.members)  # "No grants." is one
+    assert len(everywhere) == len(set(map(id, everywhere))) == rows
+    with_rows = [bool(rows) for rows in pages]
+    headed = _header_pages(document, "access")
+    assert [h for h, r in zip(headed, with_rows, strict=True) if r] == [True] * len(
+        printed
+    )
+
+
+def test_each_wrapped_name_is_whole_on_one_page() -> None:
+    """Read back from the PDF, every member's long name is on a single page."""
+    report = _long_named(80, words=25)
+
+    pages = ["".join(text.split()) for text in _texts(render_pdf(report))]
+
+    names = ["".join(m.name.split()) + "" for m in report.members]
+    split = [
+        m.email
+        for m, name in zip(report.members, names, strict=True)
+        if not any(f"{m.email}{name}" in page for page in pages)
+    ]
+    assert split == []
+
+
+def test_long_unbreakable_values_wrap_inside_the_page() -> None:
+    """A 160-character email and group name wrap: no text runs past the margin."""
+    analysis = build_large_analysis(3)
+    unbroken = "x" * 150 + "@example.com"
+    odd = replace(
+        analysis.members[-1],
+        email=unbroken,
+        name="N" * 190,
+        virtual_groups=(f"CF-{ACCOUNT_ID}-" + "R" * 120,),
+    )
+    report = build_report(replace(analysis, members=(*analysis.members[:-1], odd)))
+
+    document = layout_pdf(report)
+
+    overflowing = []
+    for page in document.pages:
+        edge = page._page_box.content_box_x() + page._page_box.width
+        overflowing += [
+            box.text[:30]
+            for box in page._page_box.descendants()
+            if isinstance(box, boxes.TextBox) and box.position_x + box.width > edge
+        ]
+    assert overflowing == []
+    assert unbroken in "".join("".join(_texts(render_pdf(report))).split())

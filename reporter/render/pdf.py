@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from weasyprint import CSS, HTML, URLFetcher
+from weasyprint.document import Document
 
 from reporter.render.context import MemberRow, Report, for_display
 from reporter.render.templates import asset_text, environment
@@ -42,6 +43,12 @@ LIMITS = Limits()
 
 def render_pdf(report: Report, limits: Limits = LIMITS) -> bytes:
     """Print the report to PDF bytes; the same report gives the same text."""
+    pdf: bytes = layout_pdf(report, limits).write_pdf()
+    return pdf
+
+
+def layout_pdf(report: Report, limits: Limits = LIMITS) -> Document:
+    """The laid-out pages of ``render_pdf``, boxes and all, before printing."""
     report = for_display(report)
     notable = members_to_list(report)
     env = environment()
@@ -57,10 +64,8 @@ def render_pdf(report: Report, limits: Limits = LIMITS) -> bytes:
     # Nothing in the report is a resource to load: refuse every URL so that
     # no value in the data can make the printer reach out.
     fetcher = URLFetcher(allowed_protocols=())
-    document = HTML(string=html, url_fetcher=fetcher)
     stylesheet = CSS(string=asset_text(STYLE), url_fetcher=fetcher)
-    pdf: bytes = document.write_pdf(stylesheets=[stylesheet])
-    return pdf
+    return HTML(string=html, url_fetcher=fetcher).render(stylesheets=[stylesheet])
 
 
 def members_to_list(report: Report) -> tuple[MemberRow, ...]:
