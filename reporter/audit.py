@@ -19,14 +19,21 @@ from reporter.collect import CollectConfig
 from reporter.collect.http import Progress
 from reporter.diff import DiffResult, diff_analyses
 from reporter.errors import ConfigError
-from reporter.findings_json import Judgement, diff_document, report_document, to_bytes
+from reporter.findings_json import (
+    Judgement,
+    accounts_document,
+    diff_document,
+    report_document,
+    to_bytes,
+)
 from reporter.gate import Gate, GateResult, evaluate
 from reporter.pipeline import (
     Tokens,
     collect_to_file,
     refuse_existing,
 )
-from reporter.render import render_reports, write_outputs
+from reporter.render import Report, build_report, render_reports, write_outputs
+from reporter.render.accounts import render_account_reports
 from reporter.render.audit_log import AuditLogView, audit_log_view
 from reporter.render.diff import build_diff_view, render_diff
 from reporter.render.redact import REDACTION_KEY, redact, redact_suppressions, write_key
@@ -147,6 +154,60 @@ def report_redacted(
     )
     key = write_key(redaction.pseudonyms, out_dir / REDACTION_KEY)
     return replace(outcome, paths=[*outcome.paths, key])
+
+
+def snapshot_paths(given: Sequence[Path]) -> list[Path]:
+    """The snapshots named: each file as given, each folder's ``*.zip`` by name."""
+    found: list[Path] = []
+    for path in given:
+        found += sorted(path.glob("*.zip")) if path.is_dir() else [path]
+    if not found:
+        raise ConfigError(
+            f"no snapshot (*.zip) in {', '.join(str(p) for p in given)}",
+            hint="pass the snapshot files, or the folder 'collect' wrote them to",
+        )
+    return found
+
+
+def run_accounts_report(
+    snapshots: Sequence[Path], formats: Sequence[str], out_dir: Path, judging: Judging
+) -> RunOutcome:
+    """One report set over several accounts' snapshots; every finding is judged.
+
+    The gate counts the open findings of every account, so the run fails
+    when any account does. No report may overwrite one of the snapshots.
+    """
+    analyses, reports = _account_reports(snapshots, judging)
+    findings = [f for a in analyses for f in a.findings]
+    outcome = apply_suppressions(findings, judging.suppressions, judging.today)
+    not_assessed = [n for a in analyses for n in a.not_assessed]
+    result = evaluate(outcome, judging.gate, not_assessed)
+
+    extra = []
+    if "json" in formats:
+        judgement = Judgement(outcome, result, judging.today)
+        extra.append((REPORT_JSON, to_bytes(accounts_document(analyses, judgement))))
+    visual = [f for f in formats if f != "json"]
+    paths = render_account_reports(
+        reports, visual, out_dir, extra=extra, protect=tuple(snapshots)
+    )
+    return RunOutcome(paths, result, outcome)
+
+
+def _account_reports(
+    snapshots: Sequence[Path], judging: Judging
+) -> tuple[list[Analysis], list[Report]]:
+    """Each snapshot's analysis, and its report with its own suppressions marked."""
+    analyses, reports = [], []
+    for path in snapshots:
+        snapshot = read_snapshot(path)
+        analysis = analyze(snapshot)
+        outcome = apply_suppressions(
+            analysis.findings, judging.suppressions, judging.today
+        )
+        analyses.append(analysis)
+        reports.append(build_report(analysis, outcome, audit_log_view(snapshot)))
+    return analyses, reports
 
 
 def check_targets(formats: Sequence[str], out_dir: Path) -> list[Path]:

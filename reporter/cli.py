@@ -34,9 +34,11 @@ from reporter.audit import (
     RunOutcome,
     parse_formats,
     report_redacted,
+    run_accounts_report,
     run_check,
     run_diff,
     run_report,
+    snapshot_paths,
 )
 from reporter.collect import CollectConfig
 from reporter.collect.entra import (
@@ -459,7 +461,14 @@ def verify(
 
 @app.command()
 def report(
-    snapshot: Annotated[Path, typer.Argument(help="Snapshot written by 'collect'.")],
+    snapshots: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Snapshot written by 'collect'; several, or a folder of them "
+            "(collect --all-accounts), make one report over every account.",
+            show_default=False,
+        ),
+    ],
     out: Annotated[Path, typer.Option(help="Directory for the reports.")],
     format: Formats = DEFAULT_FORMATS,
     suppressions: Suppressions = None,
@@ -474,17 +483,27 @@ def report(
     ] = False,
     verbose: Verbose = False,
 ) -> None:
-    """Analyse a snapshot offline and write the readiness reports.
+    """Analyse snapshots offline and write the readiness reports.
 
-    Exits 3 when an open finding is at or above --fail-on.
+    With several snapshots (one per account) the reports open with an overall
+    summary and hold a section per account. Exits 3 when an open finding of
+    any account is at or above --fail-on.
     """
     _configure_logging(verbose)
 
     def action() -> RunOutcome:
         judging = _judging(suppressions, fail_on, strict)
+        found = snapshot_paths(snapshots)
+        if len(found) > 1:
+            if redact:
+                raise ConfigError(
+                    "--redact takes one snapshot",
+                    hint="report each account's snapshot on its own with --redact",
+                )
+            return run_accounts_report(found, parse_formats(format), out, judging)
         if redact:
-            return _redacted_report(snapshot, parse_formats(format), out, judging)
-        return run_report(snapshot, parse_formats(format), out, judging)
+            return _redacted_report(found[0], parse_formats(format), out, judging)
+        return run_report(found[0], parse_formats(format), out, judging)
 
     _finish(_run(action))
 

@@ -8,7 +8,7 @@ version.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -38,7 +38,8 @@ def report_document(analysis: Analysis, judgement: Judgement) -> Document:
         analysis.collected_at, analysis.snapshot_sha256, analysis.tool_version
     )
     findings = [
-        _finding(j.finding, j.suppression, None) for j in judgement.outcome.judged
+        _finding(j.finding, j.suppression, None, analysis.account_id)
+        for j in judgement.outcome.judged
     ]
     return _document(
         "report",
@@ -57,10 +58,14 @@ def diff_document(diff: DiffResult, judgement: Judgement) -> Document:
     change.update({f.finding_id: "new" for f in diff.new_findings})
     change.update({f.finding_id: "persisting" for f in diff.persisting_findings})
     findings = [
-        _finding(j.finding, j.suppression, change[j.finding.finding_id])
+        _finding(
+            j.finding, j.suppression, change[j.finding.finding_id], diff.account_id
+        )
         for j in judgement.outcome.judged
     ]
-    findings += [_finding(f, None, "resolved") for f in diff.resolved_findings]
+    findings += [
+        _finding(f, None, "resolved", diff.account_id) for f in diff.resolved_findings
+    ]
     document = _document(
         "diff",
         diff.account_id,
@@ -71,6 +76,41 @@ def diff_document(diff: DiffResult, judgement: Judgement) -> Document:
         judgement,
     )
     document["diff"] = _diff_section(diff)
+    return document
+
+
+def accounts_document(analyses: Sequence[Analysis], judgement: Judgement) -> Document:
+    """The findings of several accounts' snapshots, each naming its account.
+
+    ``judgement`` judged every account's findings, in the order of ``analyses``.
+    """
+    owners = [a.account_id for a in analyses for _ in a.findings]
+    findings = [
+        _finding(j.finding, j.suppression, None, owner)
+        for j, owner in zip(judgement.outcome.judged, owners, strict=True)
+    ]
+    document = _document(
+        "accounts",
+        "",
+        "",
+        [],
+        findings,
+        [n for a in analyses for n in a.not_assessed],
+        judgement,
+    )
+    document["accounts"] = [
+        {"account_id": a.account_id, "account_name": a.account_name} for a in analyses
+    ]
+    document["snapshots"] = [
+        {
+            **_snapshot(
+                "snapshot",
+                SnapshotRef(a.collected_at, a.snapshot_sha256, a.tool_version),
+            ),
+            "account_id": a.account_id,
+        }
+        for a in analyses
+    ]
     return document
 
 
@@ -95,8 +135,12 @@ def _document(
         "tool_version": __version__,
         "account_id": account_id,
         "account_name": account_name,
+        "accounts": [{"account_id": account_id, "account_name": account_name}],
         "today": judgement.today.isoformat(),
-        "snapshots": [_snapshot(role, ref) for role, ref in snapshots],
+        "snapshots": [
+            {**_snapshot(role, ref), "account_id": account_id}
+            for role, ref in snapshots
+        ],
         "gate": {
             "fail_on": result.gate.fail_on.value,
             "strict": result.gate.strict,
@@ -134,11 +178,15 @@ def _snapshot(role: str, ref: SnapshotRef) -> Document:
 
 
 def _finding(
-    finding: Finding, suppression: Suppression | None, change: str | None
+    finding: Finding,
+    suppression: Suppression | None,
+    change: str | None,
+    account_id: str,
 ) -> Document:
     status = "suppressed" if suppression else "open"
     return {
         "finding_id": finding.finding_id,
+        "account_id": account_id,
         "check_id": finding.check_id,
         "severity": finding.severity.value,
         "title": finding.title,

@@ -5,7 +5,16 @@
   // no data value is ever parsed as markup. One page is in the DOM at a time.
   var PAGE_SIZE = 50;
   var collator = new Intl.Collator("en", { numeric: true, sensitivity: "base" });
-  var raw = JSON.parse(document.getElementById("report-data").textContent);
+  var SEVERITIES = ["critical", "high", "medium", "low", "info"];
+  // Every data table of the page, by element id (account prefix included).
+  var tables = {};
+
+  // One report per data block: a page of several accounts has one block per
+  // account, its ids prefixed "acct-<id>-" (reporter/render/accounts.py).
+  // The body below is the one-account script, run once per block.
+  function setupReport(block) {
+  var prefix = block.id.slice(0, block.id.length - "report-data".length);
+  var raw = JSON.parse(block.textContent);
   var S = raw.strings;
   // False when the at-risk check could not run: "no" would then be a guess.
   var atRiskAssessed = raw.at_risk_assessed;
@@ -104,11 +113,11 @@
   }
 
   function memberAnchor(id) {
-    return "member-" + id;
+    return prefix + "member-" + id;
   }
 
   function findingAnchor(id) {
-    return "finding-" + id;
+    return prefix + "finding-" + id;
   }
 
   function yesNo(value) {
@@ -322,7 +331,6 @@
       }
     }
   };
-  var SEVERITIES = ["critical", "high", "medium", "low", "info"];
 
   function compare(x, y) {
     if (typeof x === "number" && typeof y === "number") {
@@ -470,14 +478,17 @@
     return document.getElementById(anchor);
   };
 
-  var tables = {};
   Object.keys(TABLES).forEach(function (id) {
-    var element = document.getElementById(id);
+    var element = document.getElementById(prefix + id);
     if (element) {
-      tables[id] = new Table(element, TABLES[id]);
-      tables[id].draw();
+      tables[prefix + id] = new Table(element, TABLES[id]);
+      tables[prefix + id].draw();
     }
   });
+  }
+
+  document.querySelectorAll('script[type="application/json"][id$="report-data"]')
+    .forEach(setupReport);
 
   document.querySelectorAll("[data-table]").forEach(function (control) {
     var table = tables[control.getAttribute("data-table")];
@@ -520,7 +531,8 @@
 
   function revealHash() {
     var anchor = decodeURIComponent(window.location.hash.slice(1));
-    if (!anchor || document.getElementById(anchor) && !/^(member|finding)-/.test(anchor)) {
+    if (!anchor || document.getElementById(anchor) &&
+        !/^(acct-[0-9a-f]+-)?(member|finding)-/.test(anchor)) {
       return;
     }
     var ids = Object.keys(tables);
@@ -541,7 +553,7 @@
   window.addEventListener("hashchange", revealHash);
   // A click on the link already in the address bar fires no hashchange.
   document.addEventListener("click", function (event) {
-    var a = event.target.closest('a[href^="#member-"], a[href^="#finding-"]');
+    var a = event.target.closest('a[href^="#member-"], a[href^="#finding-"], a[href^="#acct-"]');
     if (a && a.getAttribute("href") === window.location.hash) {
       revealHash();
     }

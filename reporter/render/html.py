@@ -51,6 +51,11 @@ def render_html(report: Report) -> bytes:
     return text.encode("utf-8")
 
 
+def page_environment() -> Environment:
+    """The report environment, with ``|tojson`` set up for the data block."""
+    return _json_environment(environment())
+
+
 def _json_environment(env: Environment) -> Environment:
     # Sorted keys keep the bytes stable; raw UTF-8 keeps CJK names at a third
     # of the size of \\u escapes. |tojson still escapes <, >, & and '.

@@ -41,13 +41,18 @@ class Limits:
 LIMITS = Limits()
 
 
-def render_pdf(report: Report, limits: Limits = LIMITS) -> bytes:
-    """Print the report to PDF bytes; the same report gives the same text."""
-    pdf: bytes = layout_pdf(report, limits).write_pdf()
+def render_pdf(report: Report, limits: Limits = LIMITS, *, prefix: str = "") -> bytes:
+    """Print the report to PDF bytes; the same report gives the same text.
+
+    ``prefix`` starts every anchor, so several accounts' PDFs join into one.
+    """
+    pdf: bytes = layout_pdf(report, limits, prefix=prefix).write_pdf()
     return pdf
 
 
-def layout_pdf(report: Report, limits: Limits = LIMITS) -> Document:
+def layout_pdf(
+    report: Report, limits: Limits = LIMITS, *, prefix: str = ""
+) -> Document:
     """The laid-out pages of ``render_pdf``, boxes and all, before printing."""
     report = for_display(report)
     notable = members_to_list(report)
@@ -60,6 +65,7 @@ def layout_pdf(report: Report, limits: Limits = LIMITS) -> Document:
         else notable,
         notable=len(notable),
         limits=limits,
+        p=prefix,
     )
     # Nothing in the report is a resource to load: refuse every URL so that
     # no value in the data can make the printer reach out.
