@@ -230,3 +230,19 @@ def test_workbook_says_not_collected_without_a_window() -> None:
     facts = dict(book["Summary"].iter_rows(min_row=2, values_only=True))
     assert "Audit log" not in book.sheetnames
     assert facts["Audit log"] == "not collected: pass --audit-since"
+
+
+def test_a_long_actor_is_cut_in_the_pdf_but_whole_in_the_workbook(
+    view: AuditLogView,
+) -> None:
+    """A 5,000-character token name prints cut at 200; the sheet keeps it all."""
+    long_name = "scim-" + "x" * 5000
+    rows = (replace(view.rows[0], actor=long_name), *view.rows[1:])
+    report = build_report(build_analysis(), audit_log=replace(view, rows=rows))
+
+    text = _pdf_text(report)
+    book = load_workbook(io.BytesIO(render_xlsx(report)))
+
+    assert "scim-" + "x" * 194 + "\u2026" in "".join(text.split())
+    assert "x" * 195 not in "".join(text.split())
+    assert book["Audit log"]["B2"].value == long_name

@@ -26,7 +26,7 @@ from reporter.analyze.model import (
     VirtualGroup,
 )
 from reporter.errors import RenderError
-from reporter.render.audit_log import AuditLogView, not_requested
+from reporter.render.audit_log import AuditEntryRow, AuditLogView, not_requested
 from reporter.render.charts import BarChart, StepStrip, bar_chart, step_strip
 from reporter.snapshot.model import RequestRecord
 from reporter.suppress import Suppression, SuppressionOutcome
@@ -362,6 +362,19 @@ def for_display(report: Report, limit: int = DISPLAY_LIMIT) -> Report:
             report.verdict,
             blockers=tuple(shorten(b, 2 * limit) for b in report.verdict.blockers),
         ),
+        audit_log=replace(
+            report.audit_log,
+            rows=tuple(_short_audit(r, limit) for r in report.audit_log.rows),
+        ),
+    )
+
+
+def _short_audit(row: AuditEntryRow, limit: int) -> AuditEntryRow:
+    return replace(
+        row,
+        actor=shorten(row.actor, limit),
+        action=shorten(row.action, limit),
+        resource=shorten(row.resource, limit),
     )
 
 
