@@ -16,6 +16,8 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from render_fixtures import build_analysis
 
+from reporter.demo import build_organization
+from reporter.demo.generator import DEMO_AUDIT_SINCE, demo_audit_logs
 from reporter.render.audit_log import (
     NOT_REQUESTED,
     AuditLogView,
@@ -246,3 +248,14 @@ def test_a_long_actor_is_cut_in_the_pdf_but_whole_in_the_workbook(
     assert "scim-" + "x" * 194 + "\u2026" in "".join(text.split())
     assert "x" * 195 not in "".join(text.split())
     assert book["Audit log"]["B2"].value == long_name
+
+
+def test_the_demo_logs_changes_by_both_integrations() -> None:
+    """The demo's audit entries keep six of seven, by the v1 and v2 tokens."""
+    org = build_organization()
+
+    view = audit_log_view(snapshot_with(demo_audit_logs(org)))
+
+    assert (len(view.rows), view.total) == (6, 7)
+    assert {r.integration for r in view.rows} == {"v1", "v2", ""}
+    assert all(r.time_text >= DEMO_AUDIT_SINCE for r in view.rows)
