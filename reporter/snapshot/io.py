@@ -10,6 +10,7 @@ import os
 import re
 import tempfile
 import zipfile
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, replace
 from datetime import datetime
 from pathlib import Path, PurePosixPath
@@ -25,8 +26,33 @@ from reporter.snapshot.model import Manifest, Snapshot
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
-def _dump(value: Any) -> bytes:
-    return json.dumps(value, ensure_ascii=False, indent=1).encode("utf-8") + b"\n"
+def _dump_lines(value: Any) -> Iterator[bytes]:
+    """``value`` as JSON text, one top-level item (or key) a line.
+
+    Each item goes through the C encoder on its own (``indent`` would select
+    the pure-Python one, several times the text's size in memory and slower),
+    so the whole text is never built at once.
+    """
+    if isinstance(value, dict) and value:
+        pairs = (f"{_compact(k)}: {_compact(v)}" for k, v in value.items())
+        yield from _framed("{", "}", pairs, len(value))
+    elif isinstance(value, list) and value:
+        yield from _framed("[", "]", (_compact(v) for v in value), len(value))
+    else:
+        yield (_compact(value) + "\n").encode("utf-8")
+
+
+def _framed(
+    opening: str, closing: str, items: Iterable[str], count: int
+) -> Iterator[bytes]:
+    yield f"{opening}\n".encode()
+    for n, text in enumerate(items, start=1):
+        yield f" {text}{',' if n < count else ''}\n".encode()
+    yield f"{closing}\n".encode()
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _sha256(data: bytes) -> str:
@@ -39,18 +65,17 @@ def write_snapshot(snapshot: Snapshot, path: Path) -> Snapshot:
     The archive is built in a temporary file beside ``path`` and renamed into
     place, so an interrupted write never leaves a half-written snapshot.
     """
-    blobs = {name: _dump(snapshot.entries[name]) for name in sorted(snapshot.entries)}
-    manifest = replace(
-        snapshot.manifest, files={name: _sha256(data) for name, data in blobs.items()}
-    )
-    blobs[MANIFEST] = _dump(asdict(manifest))
     buffer = io.BytesIO()
+    files: dict[str, str] = {}
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name in [MANIFEST, *sorted(n for n in blobs if n != MANIFEST)]:
-            info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o600 << 16
-            archive.writestr(info, blobs[name])
+        # One entry's text at a time, never the whole snapshot's beside its
+        # objects; the manifest, which lists their hashes, comes last.
+        for name in sorted(snapshot.entries):
+            files[name] = _write_member(
+                archive, name, _dump_lines(snapshot.entries[name])
+            )
+        manifest = replace(snapshot.manifest, files=files)
+        _write_member(archive, MANIFEST, _dump_lines(asdict(manifest)))
     data = buffer.getvalue()
     if path.is_dir():
         raise SnapshotError(
@@ -67,6 +92,19 @@ def write_snapshot(snapshot: Snapshot, path: Path) -> Snapshot:
             hint="choose a writable --out location with free space",
         ) from exc
     return replace(snapshot, manifest=manifest, sha256=_sha256(data), path=str(path))
+
+
+def _write_member(archive: zipfile.ZipFile, name: str, chunks: Iterable[bytes]) -> str:
+    """Compress ``chunks`` into the member ``name``; the SHA-256 of its bytes."""
+    info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o600 << 16
+    digest = hashlib.sha256()
+    with archive.open(info, "w") as member:
+        for chunk in chunks:
+            digest.update(chunk)
+            member.write(chunk)
+    return digest.hexdigest()
 
 
 def write_private_atomic(path: Path, data: bytes) -> None:
@@ -134,19 +172,23 @@ def read_snapshot(path: Path, *, max_entry_bytes: int = MAX_ENTRY_BYTES) -> Snap
             hint="collect it again with 'cf-scim-audit collect'",
         ) from exc
     with archive:
-        blobs = _read_members(archive, path, max_entry_bytes)
-    manifest = _parse_manifest(blobs.pop(MANIFEST, None), path)
-    entries = _verified_entries(blobs, manifest, path)
+        names = _member_names(archive, path, max_entry_bytes)
+        blob = _read_member(archive, MANIFEST, path) if MANIFEST in names else None
+        manifest = _parse_manifest(blob, path)
+        # Each entry is parsed as soon as it is read and checked, so the raw
+        # bytes of only one entry are held beside the parsed objects.
+        entries = _verified_entries(archive, names - {MANIFEST}, manifest, path)
     _check_account(entries.get(CF_ACCOUNT), manifest, path)
     return Snapshot(
         manifest=manifest, entries=entries, sha256=_sha256(data), path=str(path)
     )
 
 
-def _read_members(
+def _member_names(
     archive: zipfile.ZipFile, path: Path, max_entry_bytes: int
-) -> dict[str, bytes]:
-    blobs: dict[str, bytes] = {}
+) -> set[str]:
+    """The archive's member names, each checked for a safe path and size."""
+    names: set[str] = set()
     for info in archive.infolist():
         name = info.filename
         pure = PurePosixPath(name)
@@ -163,15 +205,19 @@ def _read_members(
                 path=str(path),
                 hint="this file was not written by cf-scim-audit; do not use it",
             )
-        try:
-            blobs[name] = archive.read(info)
-        except (zipfile.BadZipFile, OSError, EOFError) as exc:
-            raise SnapshotError(
-                f"{path}: entry {name} is corrupt ({exc})",
-                path=str(path),
-                hint="collect it again with 'cf-scim-audit collect'",
-            ) from exc
-    return blobs
+        names.add(name)
+    return names
+
+
+def _read_member(archive: zipfile.ZipFile, name: str, path: Path) -> bytes:
+    try:
+        return archive.read(name)
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        raise SnapshotError(
+            f"{path}: entry {name} is corrupt ({exc})",
+            path=str(path),
+            hint="collect it again with 'cf-scim-audit collect'",
+        ) from exc
 
 
 def _parse_manifest(blob: bytes | None, path: Path) -> Manifest:
@@ -263,10 +309,10 @@ def _timestamp(value: str, field_name: str, path: Path) -> datetime:
 
 
 def _verified_entries(
-    blobs: dict[str, bytes], manifest: Manifest, path: Path
+    archive: zipfile.ZipFile, names: set[str], manifest: Manifest, path: Path
 ) -> dict[str, Any]:
-    unlisted = sorted(set(blobs) - set(manifest.files))
-    missing = sorted(set(manifest.files) - set(blobs))
+    unlisted = sorted(names - set(manifest.files))
+    missing = sorted(set(manifest.files) - names)
     if unlisted or missing:
         raise SnapshotError(
             f"{path}: entries do not match the manifest "
@@ -275,7 +321,8 @@ def _verified_entries(
             hint="the file was altered after collection; collect it again",
         )
     entries: dict[str, Any] = {}
-    for name, blob in blobs.items():
+    for name in sorted(names):
+        blob = _read_member(archive, name, path)
         if _sha256(blob) != manifest.files[name]:
             raise SnapshotError(
                 f"{path}: entry {name} does not match its SHA-256 in the manifest",
