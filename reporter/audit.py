@@ -36,7 +36,13 @@ from reporter.render import Report, build_report, render_reports, write_outputs
 from reporter.render.accounts import render_account_reports
 from reporter.render.audit_log import AuditLogView, audit_log_view
 from reporter.render.diff import build_diff_view, render_diff
-from reporter.render.redact import REDACTION_KEY, redact, redact_suppressions, write_key
+from reporter.render.redact import (
+    REDACTION_KEY,
+    key_bytes,
+    redact,
+    redact_audit_log,
+    redact_suppressions,
+)
 from reporter.snapshot import read_snapshot
 from reporter.suppress import Suppression, SuppressionOutcome, apply_suppressions
 
@@ -101,16 +107,18 @@ def report_analysis(
     *,
     protect: Sequence[Path] = (),
     audit_log: AuditLogView | None = None,
+    files: Sequence[tuple[str, bytes]] = (),
 ) -> RunOutcome:
     """Write the reports of ``analysis`` and judge its findings.
 
     No report may overwrite a ``protect`` path (the snapshot it came from).
+    ``files`` (name, bytes) join the reports' all-or-nothing write.
     """
     outcome = apply_suppressions(analysis.findings, judging.suppressions, judging.today)
     result = evaluate(outcome, judging.gate, analysis.not_assessed)
 
     visual = [f for f in formats if f != "json"]
-    extra = []
+    extra = list(files)
     if "json" in formats:
         document = report_document(analysis, Judgement(outcome, result, judging.today))
         extra.append((REPORT_JSON, to_bytes(document)))
@@ -137,23 +145,32 @@ def report_redacted(
     judging: Judging,
     *,
     protect: Sequence[Path] = (),
+    audit_log: AuditLogView | None = None,
 ) -> RunOutcome:
-    """``report_analysis`` of the redacted ``analysis``, then the redaction key.
+    """``report_analysis`` of the redacted ``analysis``, with the redaction key.
 
     Suppressions are judged as they match the real findings, so redaction
-    never changes which findings are open.
+    never changes which findings are open. The key joins the reports' one
+    write: no report without its key, and it may not replace a protected file.
     """
     redaction = redact(analysis)
-    accepted = redact_suppressions(judging.suppressions, analysis, redaction.pseudonyms)
+    pseudonyms = redaction.pseudonyms
+    accepted = redact_suppressions(judging.suppressions, analysis, pseudonyms)
+    log = redact_audit_log(audit_log, pseudonyms) if audit_log else None
+    # Last, once every value above has its pseudonym.
+    key = (REDACTION_KEY, key_bytes(pseudonyms))
     outcome = report_analysis(
         redaction.analysis,
         formats,
         out_dir,
         replace(judging, suppressions=accepted),
         protect=protect,
+        audit_log=log,
+        files=[key],
     )
-    key = write_key(redaction.pseudonyms, out_dir / REDACTION_KEY)
-    return replace(outcome, paths=[*outcome.paths, key])
+    # The key is listed last, after the reports it undoes.
+    paths = [p for p in outcome.paths if p.name != REDACTION_KEY]
+    return replace(outcome, paths=[*paths, out_dir / REDACTION_KEY])
 
 
 def snapshot_paths(given: Sequence[Path]) -> list[Path]:

@@ -70,6 +70,7 @@ from reporter.pipeline import (
     token_accounts,
     utc_now,
 )
+from reporter.render.audit_log import audit_log_view
 from reporter.render.redact import REDACTION_KEY
 from reporter.snapshot import read_snapshot
 from reporter.snapshot.summary import summary_lines
@@ -512,8 +513,15 @@ def _redacted_report(
     snapshot: Path, formats: list[str], out: Path, judging: Judging
 ) -> RunOutcome:
     """Report from the redacted analysis, so every format holds the same pseudonyms."""
-    analysis = analyze(read_snapshot(snapshot))
-    return report_redacted(analysis, formats, out, judging, protect=(snapshot,))
+    read = read_snapshot(snapshot)
+    return report_redacted(
+        analyze(read),
+        formats,
+        out,
+        judging,
+        protect=(snapshot,),
+        audit_log=audit_log_view(read),
+    )
 
 
 def _judging(suppressions: Path | None, fail_on: Severity, strict: bool) -> Judging:

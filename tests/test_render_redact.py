@@ -7,7 +7,7 @@ import io
 import json
 import stat
 from dataclasses import replace
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -23,6 +23,7 @@ from reporter.audit import Judging, report_redacted
 from reporter.cli import app
 from reporter.demo.cast import DOMAIN
 from reporter.gate import Gate
+from reporter.render.audit_log import AuditEntryRow, AuditLogView
 from reporter.render.context import build_report
 from reporter.render.html import render_html
 from reporter.render.pdf import render_pdf
@@ -199,6 +200,24 @@ def _demo_analysis() -> Analysis:
     )
 
 
+def _audit_log(analysis: Analysis) -> AuditLogView:
+    """One audit-log entry: a member, by address, adding another by name."""
+    actor, added = analysis.members[2], analysis.members[3]
+    row = AuditEntryRow(
+        entry_id="a1",
+        time=datetime(2026, 5, 30, 8, 0, tzinfo=UTC),
+        time_text="2026-05-30 08:00:00 UTC",
+        actor=actor.email,
+        actor_type="user",
+        action=f"Added {added.name} ({added.email}) to Cloudflare-Admins",
+        subject="user group",
+        resource="iam.user_group a82ff8bf",
+        result="success",
+        integration="",
+    )
+    return AuditLogView(True, "", "2026-05-01 to 2026-06-01", 1, (row,))
+
+
 def _identifying(analysis: Analysis) -> set[str]:
     """Everything in ``analysis`` that names a person, the company or its org."""
     values = {analysis.account_name, OKTA_HOST, ODD_LOGIN, SCIM_LOGIN, "awright"}
@@ -268,7 +287,11 @@ def test_redacted_demo_names_nobody_in_any_format(tmp_path: Path) -> None:
     judging = Judging(Gate(), (suppression,), date(2026, 12, 1))
 
     outcome = report_redacted(
-        analysis, ["html", "pdf", "xlsx", "json"], tmp_path, judging
+        analysis,
+        ["html", "pdf", "xlsx", "json"],
+        tmp_path,
+        judging,
+        audit_log=_audit_log(analysis),
     )
 
     texts = _output_texts(outcome.paths[:-1])
@@ -276,6 +299,33 @@ def test_redacted_demo_names_nobody_in_any_format(tmp_path: Path) -> None:
     assert sorted(texts) == [".pdf", ".xlsx", "findings.json", "readiness.html"]
     assert leaks == {name: [] for name in texts}
     assert "Person 0001" in texts[".pdf"] and "Person 0001" in texts[".xlsx"]
+    logged = "Added Person 0004 (person-0004@redacted.invalid) to Cloudflare-Admins"
+    assert [logged in texts[name] for name in ("readiness.html", ".xlsx")] == [
+        True,
+        True,
+    ]
+
+
+@pytest.mark.parametrize("name", ["readiness.html", "redaction-key.json"])
+def test_redacted_report_refuses_to_overwrite_its_snapshot(
+    tmp_path: Path, name: str
+) -> None:
+    """`report --redact` never writes a report or key over the snapshot it reads."""
+    snapshot = tmp_path / name
+    snapshot.write_bytes(SAMPLE_SNAPSHOT.read_bytes())
+
+    result = CliRunner().invoke(
+        app,
+        [
+            *("report", str(snapshot), "--out", str(tmp_path)),
+            *("--redact", "--format", "html"),
+        ],
+    )
+
+    assert result.exit_code == 2, result.stderr
+    assert f"would overwrite the input {snapshot}" in result.stderr
+    assert snapshot.read_bytes() == SAMPLE_SNAPSHOT.read_bytes()
+    assert [p.name for p in tmp_path.iterdir()] == [name]
 
 
 def test_redacted_suppression_still_suppresses_its_finding(tmp_path: Path) -> None:

@@ -27,6 +27,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from reporter.analyze.model import Analysis, Evidence, MemberAccess
 from reporter.render import write_outputs
+from reporter.render.audit_log import AuditLogView
 from reporter.suppress import Suppression
 
 REDACTION_KEY = "redaction-key.json"  # the key's file name in the output folder
@@ -278,9 +279,19 @@ def _email_key(email: str) -> str:
     return text.strip().casefold()
 
 
+def redact_audit_log(view: AuditLogView, pseudonyms: Pseudonyms) -> AuditLogView:
+    """The audit-log evidence with its actors and texts redacted like the rest."""
+    return _walk(view, pseudonyms)
+
+
+def key_bytes(pseudonyms: Pseudonyms) -> bytes:
+    """The redaction key file's content, as UTF-8 JSON."""
+    data = json.dumps(pseudonyms.key(), ensure_ascii=False, indent=2, sort_keys=True)
+    return (data + "\n").encode()
+
+
 def write_key(pseudonyms: Pseudonyms, path: Path) -> Path:
     """Write the redaction key to ``path``, readable by its owner only."""
-    data = json.dumps(pseudonyms.key(), ensure_ascii=False, indent=2, sort_keys=True)
     # The same atomic, owner-only writer as the reports themselves.
-    (written,) = write_outputs(path.parent, [(path.name, (data + "\n").encode())])
+    (written,) = write_outputs(path.parent, [(path.name, key_bytes(pseudonyms))])
     return written
