@@ -1,19 +1,24 @@
-"""Right-to-left names and bidi controls in the PDF: each value is its own run."""
+"""Right-to-left names and bidi controls: each value is its own run, never a spoof."""
 
 from __future__ import annotations
 
 import io
 import logging
 import re
+from dataclasses import replace
 from datetime import date
 
 import pytest
+from bs4 import BeautifulSoup
+from openpyxl import load_workbook
 from pypdf import PdfReader
-from render_fixtures import build_analysis
+from render_fixtures import ANA, RLO_NAME, build_analysis
 
-from reporter.render.context import build_report
+from reporter.render.context import Report, build_report
+from reporter.render.html import render_html
 from reporter.render.pdf import render_pdf
 from reporter.render.text import BIDI_CONTROLS, bidi_isolator
+from reporter.render.xlsx import render_xlsx
 from reporter.suppress import Suppression, apply_suppressions
 
 HEBREW_OWNER = "דוד"  # one word: the line cannot wrap inside it
@@ -84,3 +89,38 @@ def test_isolate_names_the_altered_value_once(caplog: pytest.LogCaptureFixture) 
     assert warnings == [
         "removed control characters from the value 'Eve \\u202egnp.exe'"
     ]
+
+
+def _rlo_report() -> Report:
+    """The hand-built analysis with Ana renamed to the override name."""
+    analysis = build_analysis()
+    members = tuple(
+        replace(m, name=RLO_NAME) if m.member_id == ANA.member_id else m
+        for m in analysis.members
+    )
+    return build_report(replace(analysis, members=members))
+
+
+def test_html_carries_no_bidi_control() -> None:
+    """Neither the markup nor the data block of the HTML holds a bidi control."""
+    html = render_html(_rlo_report()).decode()
+    data = BeautifulSoup(html, "html.parser").find(id="report-data")
+
+    assert data is not None and "Eve gnp.exe Mallory" in data.get_text()
+    assert BIDI.findall(html) == []
+
+
+def test_workbook_drops_bidi_controls_naming_the_member(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Excel gets the name without its override, and a WARNING names the member."""
+    with caplog.at_level(logging.WARNING, logger="reporter.render.xlsx"):
+        book = load_workbook(io.BytesIO(render_xlsx(_rlo_report())))
+
+    sheet = book["Members"]
+    names = [
+        row[2] for row in sheet.iter_rows(values_only=True) if row[0] == ANA.member_id
+    ]
+    warnings = [r.getMessage() for r in caplog.records]
+    assert names == ["Eve gnp.exe Mallory"]
+    assert any(f"member {ANA.member_id}" in w and "bidi" in w for w in warnings)
