@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -11,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from reporter.collect.idp_file import (
     CANONICAL_COLUMNS,
@@ -203,6 +207,34 @@ def test_the_source_names_file_format_hash_and_row_count() -> None:
     assert source["format"] == "generic"
     assert source["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
     assert source["rows"] == 3
+
+
+# Text an export may hold: digits, hex, NBSP, zero-width, commas, quotes, breaks.
+VALUES = st.text(
+    st.sampled_from('0123456789abcdefE.-+@ ,"\n\u00a0\u200b\ufeffÖ'), max_size=12
+).map(lambda v: v.strip(" \t\r\n"))
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ids=VALUES, emails=st.lists(VALUES, min_size=1, max_size=4))
+def test_any_text_comes_back_exactly_from_csv_and_json(
+    tmp_path_factory: pytest.TempPathFactory, ids: str, emails: list[str]
+) -> None:
+    """Whatever the CSV or JSON holds comes back as the same text, never a number."""
+    folder = tmp_path_factory.mktemp("roundtrip")
+    rows = [
+        {"user_email": f"u{n}{e}", "principal_id": ids} for n, e in enumerate(emails)
+    ]
+    with (folder / "a.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=["user_email", "principal_id"])
+        writer.writeheader()
+        writer.writerows(rows)
+    (folder / "a.json").write_text(json.dumps(rows), encoding="utf-8")
+
+    for name in ("a.csv", "a.json"):
+        read_back = read_idp_file(folder / name).rows
+        got = [{k: r[k] for k in ("user_email", "principal_id")} for r in read_back]
+        assert got == rows, name
 
 
 # -- malformed files refused with file, line and column --
