@@ -544,3 +544,27 @@ def test_every_graph_request_is_in_the_manifest_and_no_secret_anywhere(
     ) in paths
     assert f"/v1.0/servicePrincipals/{V1}/appRoleAssignedTo?%24top=999" in paths
     assert set(layout.ENTRA_ENTRIES) <= set(snapshot.entries)
+
+
+def test_collect_with_entra_names_each_missing_azure_variable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from reporter.cli import app
+
+    monkeypatch.setenv("CLOUDFLARE_API_TOKEN", CF_TOKEN)
+    monkeypatch.setenv("AZURE_TENANT_ID", "contoso.onmicrosoft.com")
+    monkeypatch.delenv("AZURE_CLIENT_ID", raising=False)
+    monkeypatch.setenv("AZURE_CLIENT_SECRET", SECRET)
+    args = ["collect", "--account", ACCOUNT, "--out", str(tmp_path / "s.zip")]
+
+    result = CliRunner().invoke(app, [*args, "--entra-v1-sp", V1])
+
+    assert result.exit_code == 2
+    assert "AZURE_CLIENT_ID not set" in result.output
+    assert SECRET not in result.output
+    assert not (tmp_path / "s.zip").exists()
+    without_v1 = CliRunner().invoke(app, [*args, "--entra-v2-sp", V2])
+    assert without_v1.exit_code == 2
+    assert "--entra-v1-sp" in without_v1.output
