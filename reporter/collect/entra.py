@@ -292,8 +292,8 @@ def _groups(
         a.get("principalId") for a in assignments if a.get("principalType") == "Group"
     )
     groups: dict[str, Json] = {}
-    for group_id in ids:
-        group = _group(session, group_id)
+    read = session.map(partial(_group, session), ids)
+    for group_id, group in zip(ids, read, strict=True):
         if group is not None:
             groups[group_id] = group
     found = graph_pages(
