@@ -467,6 +467,7 @@ def report(
         typer.Argument(
             help="Snapshot written by 'collect'; several, or a folder of them "
             "(collect --all-accounts), make one report over every account.",
+            metavar="SNAPSHOT",
             show_default=False,
         ),
     ],
