@@ -16,7 +16,6 @@ from reporter.analyze.directory import (
     INACTIVE,
     Coverage,
     IdpApp,
-    IdpGroup,
     IdpUser,
     Match,
     idp_missing,
@@ -905,6 +904,9 @@ def group_membership_differs(facts: Facts) -> Iterator[Hit]:
     """Pushed groups whose Cloudflare user group holds other members (§8)."""
     directory = facts.directory
     user_groups = {name_key(text(g, "name")): g for g in facts.cloudflare.user_groups}
+    provisioned = _v2_provisioned(facts)
+    members = _member_by_user(facts)
+    emails = {m.member_id: m.email for m in facts.members}
     for mapping in directory.mappings:
         if mapping.app != "v2":
             continue
@@ -912,42 +914,38 @@ def group_membership_differs(facts: Facts) -> Iterator[Hit]:
         target = user_groups.get(name_key(mapping.target_name))
         if group is None or target is None or not group.members_known:
             continue
-        found = _membership_gap(facts, group, text(target, "id"))
-        if found:
+        # Expected: the group's direct members whom the v2 app provisions.
+        want = {members[u] for u in group.direct if u in provisioned and u in members}
+        have = set(_user_group_member_ids(facts, text(target, "id")))
+        if want != have:
             yield Hit(
                 subject=text(target, "name"),
-                detail=f"{directory.name} group {group.name!r}: {found[0]}.",
-                member_ids=found[1],
+                detail=(
+                    f"{directory.name} group {group.name!r}: "
+                    f"{_membership_gap(want, have, emails)}."
+                ),
+                member_ids=tuple(sorted(want ^ have)),
             )
 
 
-def _membership_gap(
-    facts: Facts, group: IdpGroup, user_group_id: str
-) -> tuple[str, tuple[str, ...]] | None:
+def _v2_provisioned(facts: Facts) -> set[str]:
+    """Ids of the IdP users the v2 app assigns (by id or by address)."""
     directory = facts.directory
-    v2 = directory.assigned_keys("v2")
-    v2_ids = {a.user_id for a in directory.assignments if a.app == "v2"}
-    members = _member_by_user(facts)
-    by_id = {m.member_id: m.email for m in facts.members}
-    users = directory.users_by_id
-    # Expected: the group's direct members whom the v2 app provisions.
-    expected = {
-        u
-        for u in group.direct
-        if u in v2_ids
-        or (u in users and {email_key(f.form) for f in users[u].forms} & v2)
+    keys = directory.assigned_keys("v2")
+    ids = {a.user_id for a in directory.assignments if a.app == "v2"}
+    return ids | {
+        u.user_id
+        for u in directory.users
+        if any(email_key(f.form) in keys for f in u.forms if not f.probable)
     }
-    want = {members[u] for u in expected if u in members}
-    have = set(_user_group_member_ids(facts, user_group_id))
+
+
+def _membership_gap(want: set[str], have: set[str], emails: dict[str, str]) -> str:
     lacking, extra = sorted(want - have), sorted(have - want)
-    if not lacking and not extra:
-        return None
     parts = []
     if lacking:
-        parts.append(f"the user group lacks {_listing([by_id[i] for i in lacking])}")
+        parts.append(f"the user group lacks {_listing([emails[i] for i in lacking])}")
     if extra:
-        parts.append(
-            "it holds members the group does not provision: "
-            f"{_listing([by_id.get(i, i) for i in extra])}"
-        )
-    return "; ".join(parts), tuple(lacking + extra)
+        shown = _listing([emails.get(i, i) for i in extra])
+        parts.append(f"it holds members the group does not provision: {shown}")
+    return "; ".join(parts)
