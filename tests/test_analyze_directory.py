@@ -406,3 +406,18 @@ def test_matches_do_not_depend_on_the_order_of_users(people: list[Any]) -> None:
             b.probable,
             set(b.candidates),
         )
+
+
+def test_file_app_column_and_unassignments_decide() -> None:
+    """The collector's app column sets v1/v2; assigned "false" is no assignment."""
+    kept = {**file_user_row(2, "ola@example.com", "Okta app"), "app": "v1"}
+    kept["assigned"] = "true"
+    gone = {**file_user_row(3, "ola@example.com", "Okta app 2"), "app": "v2"}
+    gone["assigned"] = "false"
+    listed = {**file_user_row(4, "pia@example.com", ""), "app": "", "assigned": ""}
+    listed.update(app_id="", app_label="")
+
+    found = directory(file_entries([kept, gone, listed]))
+
+    assert [(a.app, a.login) for a in found.assignments] == [("v1", "ola@example.com")]
+    assert {u.login for u in found.users} == {"ola@example.com", "pia@example.com"}

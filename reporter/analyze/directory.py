@@ -650,6 +650,9 @@ _FILE_STATUS = {
     "active": Status.ACTIVE,
     "enabled": Status.ACTIVE,
     "true": Status.ACTIVE,
+    "recovery": Status.ACTIVE,
+    "locked_out": Status.ACTIVE,
+    "password_expired": Status.ACTIVE,
     "staged": Status.STAGED,
     "provisioned": Status.STAGED,
     "suspended": Status.SUSPENDED,
@@ -693,7 +696,7 @@ def _file(inputs: Inputs, account_id: str) -> Directory:
         users.setdefault(user.user_id, user)
         if group_id:
             members.setdefault(group_id, []).append(user.user_id)
-        if app:
+        if app and _file_assigns(row):
             assignments.append(_file_assignment(app, user, row, group_id))
     return Directory(
         idp="file",
@@ -710,7 +713,15 @@ def _file(inputs: Inputs, account_id: str) -> Directory:
 
 
 def _app_key(row: Json) -> str:
-    return text(row, "app_id") or text(row, "app_label")
+    return text(row, "app_id") or text(row, "app_label") or text(row, "app")
+
+
+def _file_assigns(row: Json) -> bool:
+    # The collector writes assigned "true", "false" (an unassignment) or ""
+    # (a plain user list); a row without the field is an assignment.
+    if "assigned" not in row:
+        return True
+    return text(row, "assigned").casefold() == "true"
 
 
 def _is_group_row(row: Json) -> bool:
@@ -722,9 +733,10 @@ def _file_app_tags(
 ) -> dict[str, str]:
     """v1 or v2 for each app the file names.
 
-    The settings ``idp_v1_app`` / ``idp_v2_app`` (an app id or label) decide;
-    otherwise an app that assigns or pushes a CF- group of the account is v1
-    and any other is v2 (a file says nothing else about it).
+    The row's ``app`` column ("v1" / "v2", written by the file collector)
+    decides, then the settings ``idp_v1_app`` / ``idp_v2_app`` (an app id or
+    label); otherwise an app that assigns or pushes a CF- group of the account
+    is v1 and any other is v2.
     """
     chosen = {name_key(settings.get(f"idp_{tag}_app", "")): tag for tag in ("v1", "v2")}
     chosen.pop("", None)
@@ -733,8 +745,12 @@ def _file_app_tags(
         key = _app_key(row)
         if not key:
             continue
-        named = chosen.get(name_key(text(row, "app_id"))) or chosen.get(
-            name_key(text(row, "app_label"))
+        written = text(row, "app").casefold()
+        named = (
+            written
+            if written in ("v1", "v2")
+            else chosen.get(name_key(text(row, "app_id")))
+            or chosen.get(name_key(text(row, "app_label")))
         )
         v1_like = any(
             parse_v1_name(text(row, column), account_id) is not None

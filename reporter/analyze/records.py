@@ -317,6 +317,9 @@ class IdpFileRow(TypedDict, total=False):
     assignment_scope: str | None
     pushed: str | None
     push_target_name: str | None
+    # Written by the file collector besides the canonical columns.
+    app: str | None
+    assigned: str | None
 
 
 # Each entry's validator and how many levels of its value name one record:
