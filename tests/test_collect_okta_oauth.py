@@ -1,17 +1,22 @@
 """Okta through an OAuth 2.0 service app: private_key_jwt, bearer, refresh.
 
-The GETs go to the emulator over loopback; the token POST goes to the
-emulator's token endpoint (``OktaApi.token``), which verifies the assertion
-against the public half of a key generated here for this test run only.
+Every request goes to the emulator over loopback, the token POST too: its
+token endpoint verifies the assertion against the public half of a key
+generated here for this test run only.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import secrets
+import subprocess
+import sys
 import time
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import parse_qsl
 
 import httpx
@@ -37,7 +42,7 @@ from reporter.demo.org import Organization
 from reporter.emulator import Emulator
 from reporter.emulator.okta import OktaApi, ServiceAppGrant
 from reporter.errors import CollectError, ConfigError
-from reporter.snapshot import layout
+from reporter.snapshot import layout, read_snapshot
 
 CLIENT_ID = "0oa1svcappEXAMPLE001"
 KEY_ID = "kid-test-1"
@@ -73,19 +78,16 @@ def org() -> Organization:
 
 
 class TokenEndpoint(httpx.BaseTransport):
-    """POST /oauth2/v1/token to ``api.token``; everything else over loopback."""
+    """Loopback to the emulator, keeping each token form the collector POSTs."""
 
     def __init__(self, api: OktaApi) -> None:
-        self.api = api
+        self.api = api  # the emulator's own Okta: the test registers apps on it
         self.forms: list[dict[str, str]] = []
         self._http = httpx.HTTPTransport()
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         if request.method == "POST" and request.url.path == TOKEN_PATH:
-            form = dict(parse_qsl(request.read().decode()))
-            self.forms.append(form)
-            reply = self.api.token(form, str(request.url.copy_with(query=None)))
-            return httpx.Response(reply.status, json=reply.body)
+            self.forms.append(dict(parse_qsl(request.read().decode())))
         return self._http.handle_request(request)
 
 
@@ -112,11 +114,12 @@ def served(org: Organization, rsa_pem: tuple[str, str]) -> Iterator[Setup]:
     """The emulator serving the demo org, and a registered service app."""
     private, public = rsa_pem
     clock = Clock()
-    api = OktaApi(org.okta, SSWS, clock=clock)
-    api.register(ServiceAppGrant(CLIENT_ID, public))
     app = ServiceApp(client_id=CLIENT_ID, private_key=private, key_id=KEY_ID)
-    with Emulator(org, cloudflare_token=SSWS, okta_token=SSWS) as emulator:
-        yield Setup(emulator, TokenEndpoint(api), clock, app)
+    with Emulator(
+        org, cloudflare_token=SSWS, okta_token=SSWS, okta_clock=clock
+    ) as emulator:
+        emulator.okta.register(ServiceAppGrant(CLIENT_ID, public))
+        yield Setup(emulator, TokenEndpoint(emulator.okta), clock, app)
 
 
 def _config(org: Organization, url: str) -> CollectConfig:
@@ -423,3 +426,53 @@ def test_an_ed25519_key_is_refused_naming_the_usable_types() -> None:
 
     with pytest.raises(ConfigError, match="RSA key or an EC key"):
         okta_credential({"OKTA_CLIENT_ID": CLIENT_ID, "OKTA_PRIVATE_KEY": pem})
+
+
+def test_collect_with_a_service_app_from_the_environment(
+    org: Organization, served: Setup, tmp_path: Path
+) -> None:
+    """The CLI signs in as the service app over HTTP and writes the Okta entries."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OKTA_")}
+    env.update(
+        CLOUDFLARE_API_TOKEN=SSWS,
+        OKTA_CLIENT_ID=CLIENT_ID,
+        OKTA_PRIVATE_KEY=served.app.private_key,
+    )
+    out = tmp_path / "snapshot.zip"
+
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "reporter",
+            "collect",
+            "--account",
+            org.cloudflare.account["id"],
+            "--cloudflare-url",
+            served.emulator.cloudflare_url,
+            "--okta-url",
+            served.emulator.okta_url,
+            "--okta-v1-app",
+            org.okta.v1_app_id,
+            "--okta-v2-app",
+            org.okta.v2_app_id,
+            "--out",
+            str(out),
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stderr
+    snapshot = read_snapshot(out)
+    assert set(layout.OKTA_ENTRIES) <= set(snapshot.entries)
+    token_posts = [r for r in served.emulator.requests if r[0] == "POST"]
+    assert token_posts == [("POST", TOKEN_PATH, 200)]
+    with zipfile.ZipFile(out) as archive:
+        stored = b"".join(archive.read(name) for name in archive.namelist())
+    assert served.app.private_key.splitlines()[1].encode() not in stored
+    assert b"client_assertion" not in stored and b"eyJ" not in stored

@@ -11,7 +11,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -28,6 +28,8 @@ from reporter.emulator.okta import OktaApi
 from reporter.emulator.wire import BadQuery, Reply, Request, Route
 
 log = logging.getLogger(__name__)
+
+OKTA_TOKEN_PATH = "/oauth2/v1/token"  # noqa: S105 (a path)
 
 
 class Api(Protocol):
@@ -65,12 +67,14 @@ class Emulator:
         forbidden: frozenset[str] = frozenset(),
         options: EmulatorOptions | None = None,
         graph_token: str = "",
+        okta_clock: Callable[[], float] = time.time,
     ) -> None:
         self.options = options or EmulatorOptions()
         self._cloudflare = CloudflareApi(
             org.cloudflare, cloudflare_token, audit_logs=self.options.audit_logs
         )
-        self._apis: tuple[Api, ...] = (self._cloudflare, OktaApi(org.okta, okta_token))
+        self.okta = OktaApi(org.okta, okta_token, clock=okta_clock)
+        self._apis: tuple[Api, ...] = (self._cloudflare, self.okta)
         if org.entra is not None:
             self._apis = (*self._apis, GraphApi(org.entra, graph_token))
         self._forbidden = forbidden
@@ -152,14 +156,28 @@ class Emulator:
         """How many requests answered 429 because the enforced limit was exceeded."""
         return self.rate.refused if self.rate is not None else 0
 
-    def answer(self, method: str, target: str, authorization: str) -> Reply:
+    def answer(
+        self, method: str, target: str, authorization: str, body: bytes = b""
+    ) -> Reply:
         """The reply to one request, recorded in ``requests``."""
         if self.options.latency:
             time.sleep(self.options.latency)
-        reply, served = self._faulty(method, target, authorization)
+        served: tuple[tuple[str, str], ...] = ()
+        if method == "POST" and urlsplit(target).path == OKTA_TOKEN_PATH:
+            reply = self._okta_token(body)
+        else:
+            reply, served = self._faulty(method, target, authorization)
         with self._lock:
             self._requests.append((method, target, reply.status))
         return replace(reply, headers=reply.headers + served)
+
+    def _okta_token(self, body: bytes) -> Reply:
+        """Okta's token endpoint: the one POST served (idp-apis.md section 2.1)."""
+        try:
+            form = dict(parse_qsl(body.decode("utf-8"), strict_parsing=True))
+        except (UnicodeDecodeError, ValueError):
+            return Reply(400, {"error": "invalid_request"})
+        return self.okta.token(form, self.base_url + OKTA_TOKEN_PATH)
 
     def _faulty(
         self, method: str, target: str, authorization: str
@@ -267,7 +285,9 @@ def _handler_for(emulator: Emulator) -> type[BaseHTTPRequestHandler]:
 
         def _reply(self, method: str) -> None:
             authorization = self.headers.get("Authorization", "")
-            reply = emulator.answer(method, self.path, authorization)
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length > 0 else b""
+            reply = emulator.answer(method, self.path, authorization, body)
             payload = reply.raw
             if payload is None:
                 payload = json.dumps(reply.body, ensure_ascii=False).encode()
