@@ -85,6 +85,7 @@ def test_suppressing_every_high_finding_passes(
         "admin-without-two-factor",
         "okta-inactive-admin-still-member",
         "okta-push-mapping-error",
+        "idp-v1-unassign-deprovisions",
     ]
     text = "".join(
         f'[[suppress]]\nowner = "secops"\nreason = "accepted"\n'

@@ -227,6 +227,7 @@ class _Builder:
         self.everyone_group()
         if post:
             self.unlink_v1_mappings()
+            self.retire_v1_assignments()
 
     def catalogue(self) -> None:
         """Legacy roles, same-named permission groups and resource groups."""
@@ -522,6 +523,17 @@ class _Builder:
     def unlink_v1_mappings(self) -> None:
         """Step 6: every v1 push mapping unlinked (the Okta groups stay)."""
         self.okta.push_mappings[self.okta.v1_app_id] = []
+
+    def retire_v1_assignments(self) -> None:
+        """Step 6 as idp-apis.md section 4 advises: v1 deactivation off first,
+        then v1 unassigned from everyone the v2 app covers."""
+        v1, v2 = self.okta.v1_app_id, self.okta.v2_app_id
+        app = next(a for a in self.okta.apps if a["id"] == v1)
+        app["features"] = [f for f in app["features"] if f != "PUSH_USER_DEACTIVATION"]
+        in_v2 = {u["id"] for u in self.okta.app_users[v2]}
+        self.okta.app_users[v1] = [
+            u for u in self.okta.app_users[v1] if u["id"] not in in_v2
+        ]
 
     def errored_push(self) -> None:
         """The v2 push that Cloudflare refused (the name starts with CF)."""
