@@ -14,6 +14,7 @@ from typing import Any
 
 from analyze_fixtures import ACCOUNT_ID
 
+from reporter.collect.idp_file import CANONICAL_COLUMNS
 from reporter.snapshot import layout
 
 Json = dict[str, Any]
@@ -175,22 +176,7 @@ def entra_entries(
 
 # -- --idp-file rows (idp-apis.md §5) --
 
-FILE_COLUMNS = (
-    "idp",
-    "app_id",
-    "app_label",
-    "principal_type",
-    "principal_id",
-    "principal_name",
-    "user_login",
-    "user_email",
-    "user_status",
-    "group_id",
-    "group_name",
-    "assignment_scope",
-    "pushed",
-    "push_target_name",
-)
+FILE_COLUMNS = CANONICAL_COLUMNS
 
 
 def file_row(line: int, **values: str) -> Json:

@@ -150,21 +150,40 @@ def _require_token(token: str, variable: str) -> None:
 
 def _client(
     base_url: str,
-    authorization: str,
+    authorization: str | httpx.Auth,
     timeout: float,
     transport: httpx.BaseTransport | None,
 ) -> httpx.Client:
+    """A client sending a fixed ``Authorization`` header, or using an httpx.Auth."""
     headers = {
-        "Authorization": authorization,
         "User-Agent": USER_AGENT,
         "Accept": "application/json, application/scim+json",
     }
+    auth = None
+    if isinstance(authorization, str):
+        headers["Authorization"] = authorization
+    else:
+        auth = authorization
     return httpx.Client(
         base_url=base_url,
         headers=headers,
         timeout=httpx.Timeout(timeout),
         transport=transport,
+        auth=auth,
     )
+
+
+def authorized_client(
+    base_url: str,
+    auth: httpx.Auth,
+    option: str,
+    *,
+    timeout: float = 30.0,
+    transport: httpx.BaseTransport | None = None,
+) -> httpx.Client:
+    """A client for ``base_url`` (checked as ``option``) whose ``auth`` signs in."""
+    check_base_url(base_url, option)
+    return _client(base_url, auth, timeout, transport)
 
 
 def scrub(text: str, secrets: Iterable[str] = ()) -> str:

@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from reporter.collect.http import (
     OKTA_URL_OPTION,
     USER_AGENT,
-    check_base_url,
+    authorized_client,
     okta_client,
     scrub,
 )
@@ -137,17 +137,9 @@ def okta_oauth_client(
     clock: Clock = time.time,
 ) -> httpx.Client:
     """A client whose requests carry the service app's bearer token."""
-    check_base_url(base_url, OKTA_URL_OPTION)
-    headers = {
-        "User-Agent": USER_AGENT,
-        "Accept": "application/json, application/scim+json",
-    }
-    return httpx.Client(
-        base_url=base_url,
-        headers=headers,
-        timeout=httpx.Timeout(timeout),
-        transport=transport,
-        auth=ServiceAppAuth(base_url, app, clock=clock),
+    auth = ServiceAppAuth(base_url, app, clock=clock)
+    return authorized_client(
+        base_url, auth, OKTA_URL_OPTION, timeout=timeout, transport=transport
     )
 
 
