@@ -85,11 +85,21 @@ def parse_formats(value: str) -> list[str]:
 
 
 def run_report(
-    snapshot: Path, formats: Sequence[str], out_dir: Path, judging: Judging
+    snapshot: Path,
+    formats: Sequence[str],
+    out_dir: Path,
+    judging: Judging,
+    *,
+    redact: bool = False,
 ) -> RunOutcome:
-    """Analyse ``snapshot``, write the reports and judge the findings."""
+    """Analyse ``snapshot``, write the reports and judge the findings.
+
+    ``redact`` reports from the redacted analysis, so every format holds the
+    same pseudonyms, and writes the key beside them.
+    """
     read = read_snapshot(snapshot)
-    return report_analysis(
+    write = report_redacted if redact else report_analysis
+    return write(
         analyze(read),
         formats,
         out_dir,

@@ -33,7 +33,6 @@ from reporter.audit import (
     Judging,
     RunOutcome,
     parse_formats,
-    report_redacted,
     run_accounts_report,
     run_check,
     run_diff,
@@ -70,7 +69,6 @@ from reporter.pipeline import (
     token_accounts,
     utc_now,
 )
-from reporter.render.audit_log import audit_log_view
 from reporter.render.redact import REDACTION_KEY
 from reporter.snapshot import read_snapshot
 from reporter.snapshot.summary import summary_lines
@@ -503,26 +501,9 @@ def report(
                     hint="report each account's snapshot on its own with --redact",
                 )
             return run_accounts_report(found, parse_formats(format), out, judging)
-        if redact:
-            return _redacted_report(found[0], parse_formats(format), out, judging)
-        return run_report(found[0], parse_formats(format), out, judging)
+        return run_report(found[0], parse_formats(format), out, judging, redact=redact)
 
     _finish(_run(action))
-
-
-def _redacted_report(
-    snapshot: Path, formats: list[str], out: Path, judging: Judging
-) -> RunOutcome:
-    """Report from the redacted analysis, so every format holds the same pseudonyms."""
-    read = read_snapshot(snapshot)
-    return report_redacted(
-        analyze(read),
-        formats,
-        out,
-        judging,
-        protect=(snapshot,),
-        audit_log=audit_log_view(read),
-    )
 
 
 def _judging(suppressions: Path | None, fail_on: Severity, strict: bool) -> Judging:
