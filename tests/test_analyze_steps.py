@@ -25,8 +25,20 @@ from analyze_fixtures import (
     v1_group,
     v1_group_id,
 )
+from idp_fixtures import (
+    V1_SP,
+    V2_SP,
+    entra_entries,
+    entra_group,
+    entra_user,
+    file_entries,
+    file_group_row,
+    file_user_row,
+    v1_name,
+)
 
 from reporter.analyze.model import StepResult, StepStatus
+from reporter.errors import AnalyzeError
 from reporter.snapshot import layout
 
 ALICE, BOB = "alice@example.com", "bob@example.com"
@@ -375,4 +387,228 @@ def test_verdict_is_no_go_when_scim_users_were_not_collected() -> None:
             f"Step {n} could not be assessed: SCIM Users answered 403."
             for n in (4, 5, 6)
         ),
+    )
+
+
+# -- Entra ID and file imports ------------------------------------------------
+
+
+def entra(cloudflare: dict[str, Any] | None = None, **graph: Any) -> dict[str, Any]:
+    """Cloudflare entries (one plain member by default) plus Entra entries."""
+    return {
+        **(cloudflare or cloudflare_entries([member(ALICE)])),
+        **entra_entries(**graph),
+    }
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "evidence"),
+    [
+        ("Active", DONE, "provisions (its provisioning job is Active)"),
+        ("Paused", IN_PROGRESS, "does not provision (provisioning job status: Paused)"),
+    ],
+)
+def test_step1_on_entra_follows_the_v2_provisioning_job(
+    code: str, status: StepStatus, evidence: str
+) -> None:
+    """The v2 service principal's job decides step 1 on Entra ID."""
+    result = step(1, entra(jobs={"v2": code}))
+
+    assert (result.status, result.evidence) == (
+        status,
+        (f"The v2 app Cloudflare Dashboard ({V2_SP['id']}) {evidence}.",),
+    )
+
+
+def test_step1_on_entra_not_started_without_a_v2_service_principal() -> None:
+    """No v2 service principal located: not started, naming Entra ID."""
+    result = step(1, entra(v2=None))
+
+    assert (result.status, result.evidence) == (
+        NOT_STARTED,
+        ("No v2 Cloudflare app is located in Entra ID.",),
+    )
+
+
+def test_step1_on_a_disabled_service_principal_is_in_progress() -> None:
+    """accountEnabled=false on the v2 service principal: in progress."""
+    disabled = {**V2_SP, "accountEnabled": False}
+
+    result = step(1, entra(v2=disabled, jobs={"v2": "Active"}))
+
+    assert result.status is IN_PROGRESS
+    assert result.evidence[0].endswith("is disabled (accountEnabled=false).")
+
+
+def test_step2_on_entra_reads_direct_members_of_assigned_groups() -> None:
+    """v1 users reached through a v2 group's direct members are v2 users."""
+    alice, bob = entra_user(ALICE), entra_user(BOB)
+    admins = entra_group("Cloudflare-Admins")
+    assigned = {"v1": [alice, bob], "v2": [admins]}
+
+    result = step(2, entra(assigned=assigned, members={"Cloudflare-Admins": [alice]}))
+
+    assert (result.status, result.evidence) == (
+        IN_PROGRESS,
+        (
+            "The v2 app has 1 user(s) and 1 group(s).",
+            f"1 v1 app user(s) are not v2 users: {BOB}.",
+        ),
+    )
+
+
+def entra_synced(*, user_group_name: str = "Cloudflare-Admins") -> dict[str, Any]:
+    """Cloudflare-Admins assigned to the v2 app, its job Active."""
+    cloudflare = cloudflare_entries(
+        [member(ALICE)],
+        scim_groups=[custom_scim_group("Cloudflare-Admins")],
+        user_groups=[user_group(user_group_name)],
+    )
+    return entra(
+        cloudflare,
+        assigned={"v2": [entra_group("Cloudflare-Admins")]},
+        jobs={"v2": "Active"},
+    )
+
+
+def test_step3_on_entra_done_when_the_assigned_group_is_a_user_group() -> None:
+    """An assigned v2 group that arrived as SCIM group and user group: done."""
+    result = step(3, entra_synced())
+
+    assert (result.status, result.evidence) == (
+        DONE,
+        (
+            "The v2 app has 1 assigned group(s), which its provisioning job "
+            "pushes by displayName.",
+        ),
+    )
+
+
+def test_step3_on_entra_in_progress_without_the_user_group() -> None:
+    """No user group of the assigned group's displayName: in progress."""
+    result = step(3, entra_synced(user_group_name="Other"))
+
+    assert (result.status, result.evidence[-1]) == (
+        IN_PROGRESS,
+        "'Cloudflare-Admins' has no user group of the same name.",
+    )
+
+
+def test_step6_on_entra_counts_a_cf_group_assigned_to_any_app() -> None:
+    """A CF- group of this account still assigned keeps step 6 in progress."""
+    admin_v1 = entra_group(v1_name("Administrator"))
+
+    result = step(6, entra(assigned={"v1": [admin_v1]}))
+
+    assert (result.status, result.evidence) == (
+        IN_PROGRESS,
+        (
+            f"Entra ID still links CF- groups: {admin_v1['displayName']}.",
+            "The v1 app still assigns 0 user(s) and 1 group(s).",
+        ),
+    )
+
+
+def test_step6_on_entra_done_when_nothing_links_a_cf_group() -> None:
+    """No CF- assignment, no v1 membership: done, naming Entra ID."""
+    result = step(6, entra(assigned={"v2": [entra_user(ALICE)]}))
+
+    assert (result.status, result.evidence) == (
+        DONE,
+        ("No virtual group membership and no CF- group link in Entra ID remains.",),
+    )
+
+
+def file_import(*rows: dict[str, Any]) -> dict[str, Any]:
+    """Cloudflare entries (one plain member) plus a file import of ``rows``."""
+    return {**cloudflare_entries([member(ALICE)]), **file_entries(list(rows))}
+
+
+NO_PUSH_STATE = (
+    "the file import has no push state; add the pushed and push_target_name "
+    "columns (docs/idp-file.md)."
+)
+
+
+@pytest.mark.parametrize("number", [3, 6])
+def test_file_without_push_state_cannot_assess_the_push_steps(number: int) -> None:
+    """A file with no pushed column: steps 3 and 6 say which fact is unknown."""
+    entries = file_import(
+        file_user_row(2, ALICE, "Cloudflare Dashboard"),
+        file_group_row(3, "Cloudflare-Admins", "Cloudflare Dashboard"),
+    )
+
+    result = step(number, entries)
+
+    assert (result.status, result.evidence) == (COULD_NOT_ASSESS, (NO_PUSH_STATE,))
+
+
+def test_file_with_push_state_assesses_step3() -> None:
+    """A pushed v2 group that arrived as SCIM group and user group: done."""
+    cloudflare = cloudflare_entries(
+        [member(ALICE)],
+        scim_groups=[custom_scim_group("Cloudflare-Admins")],
+        user_groups=[user_group("Cloudflare-Admins")],
+    )
+    rows = [
+        file_group_row(2, "Cloudflare-Admins", "Cloudflare Dashboard", pushed="true")
+    ]
+
+    result = step(3, {**cloudflare, **file_entries(rows)})
+
+    assert (result.status, result.evidence) == (
+        DONE,
+        ("The v2 app has 1 pushed group(s) in the IdP file.",),
+    )
+
+
+def test_file_step6_counts_a_pushed_cf_group() -> None:
+    """A file row pushing this account's CF- group is a remaining IdP link."""
+    admin_v1 = v1_name("Administrator")
+    rows = [file_group_row(2, admin_v1, "Cloudflare SCIM v1", pushed="true")]
+
+    result = step(6, file_import(*rows))
+
+    assert result.status is IN_PROGRESS
+    assert result.evidence[0] == f"The IdP file still links CF- groups: {admin_v1}."
+
+
+def test_file_step1_without_activity_reads_cloudflare_scim_groups() -> None:
+    """A file cannot say the v2 app provisions; Cloudflare's custom groups do."""
+    cloudflare = cloudflare_entries(
+        [member(ALICE)], scim_groups=[custom_scim_group("Cloudflare-Admins")]
+    )
+    rows = [file_user_row(2, ALICE, "Cloudflare Dashboard")]
+
+    result = step(1, {**cloudflare, **file_entries(rows)})
+
+    assert result.status is DONE
+    assert result.evidence[1] == (
+        "Cloudflare holds 1 SCIM custom group(s), which only a v2 integration creates."
+    )
+
+
+def test_file_step1_without_any_evidence_of_writes_cannot_assess() -> None:
+    """No activity in the file and no custom SCIM group: could not assess."""
+    rows = [file_user_row(2, ALICE, "Cloudflare Dashboard")]
+
+    result = step(1, file_import(*rows))
+
+    assert result.status is COULD_NOT_ASSESS
+    assert result.evidence[1] == (
+        "Whether the v2 app provisions is unknown: the IdP file does not say, "
+        "and Cloudflare holds no SCIM custom group it wrote."
+    )
+
+
+def test_a_snapshot_of_two_idps_is_refused() -> None:
+    """Okta and Entra entries in one snapshot: an AnalyzeError naming both."""
+    entries = {**org(v1=V1, v2=V2), **entra_entries(v1=V1_SP)}
+
+    with pytest.raises(AnalyzeError) as caught:
+        analyze_entries(entries)
+
+    assert "two identity providers (Okta and Entra ID)" in caught.value.message
+    assert caught.value.hint == (
+        "collect one snapshot per IdP and analyse each on its own"
     )

@@ -407,18 +407,6 @@ def v2_groups_prefixed_cf(facts: Facts) -> Iterator[Hit]:
             )
 
 
-def v2_app_group_names(facts: Facts) -> list[str]:
-    """Names of the groups assigned to the v2 app."""
-    okta = facts.okta
-    if okta.v2_app is None:
-        return []
-    names = []
-    for item in okta.app_groups.get(text(okta.v2_app, "id"), []):
-        name = text(item, "_embedded", "group", "profile", "name")
-        names.append(name or okta.group_name(text(item, "id")) or text(item, "id"))
-    return names
-
-
 def _matched(facts: Facts, member: MemberAccess) -> IdpUser | None:
     return facts.matches[member.member_id].user
 
@@ -772,7 +760,9 @@ def usernames_not_mail(facts: Facts) -> Iterator[Hit]:
         seen.add(user.user_id)
         found = _username_problem(directory.idp, user, assignment.login)
         if found:
-            yield Hit(subject=user.label, detail=f"{directory.name}: {found}.")
+            # The username is what this finding is about, a guest's UPN too.
+            subject = user.login or user.label
+            yield Hit(subject=subject, detail=f"{directory.name}: {found}.")
 
 
 def _username_problem(idp: str, user: IdpUser, sent: str) -> str:
@@ -818,9 +808,10 @@ def app_coverage(facts: Facts) -> Iterator[Hit]:
         tags.add(assignment.app)
     for user_id, (tags, login) in sorted(people.items(), key=lambda p: p[1][1]):
         linked = (members[user_id],) if user_id in members else ()
+        subject = _titled(directory.users_by_id.get(user_id), login)
         if tags == {"v1"}:
             yield Hit(
-                subject=login,
+                subject=subject,
                 check_id="idp-assigned-v1-only",
                 detail=(
                     f"{directory.name} assigns {login!r} to the v1 app only; the "
@@ -829,10 +820,17 @@ def app_coverage(facts: Facts) -> Iterator[Hit]:
                 member_ids=linked,
             )
         elif tags == {"v1", "v2"} and v1 is not None:
-            yield _both(directory.name, login, v1, linked)
+            yield _both(directory.name, login, v1, linked, subject)
 
 
-def _both(idp: str, login: str, v1: IdpApp, linked: tuple[str, ...]) -> Hit:
+def _titled(user: IdpUser | None, login: str) -> str:
+    """A guest's mail rather than its #EXT# UPN; the detail keeps the UPN."""
+    return user.label if user is not None and user.guest else login
+
+
+def _both(
+    idp: str, login: str, v1: IdpApp, linked: tuple[str, ...], subject: str
+) -> Hit:
     risky = v1.can_deprovision is not False
     known = "can" if v1.can_deprovision else "may"
     effect = (
@@ -842,7 +840,7 @@ def _both(idp: str, login: str, v1: IdpApp, linked: tuple[str, ...]) -> Hit:
         else "unassigning them from v1 does not deactivate them"
     )
     return Hit(
-        subject=login,
+        subject=subject,
         check_id="idp-v1-unassign-deprovisions" if risky else "idp-assigned-both",
         detail=(
             f"{idp} assigns {login!r} to both apps; {effect} "

@@ -32,6 +32,7 @@ from reporter.analyze.identity import (
 )
 from reporter.analyze.inputs import Inputs, Json, Missing, text
 from reporter.analyze.names import parse_v1_name
+from reporter.errors import AnalyzeError
 from reporter.snapshot import layout
 
 log = logging.getLogger(__name__)
@@ -78,7 +79,12 @@ class IdpUser:
 
     @property
     def label(self) -> str:
-        """The address to show for the user: login, else mail, else the id."""
+        """The address to show: login, else mail, else the id; a guest's mail.
+
+        A guest's login is an ``#EXT#`` UPN nobody recognises (idp-apis.md §8).
+        """
+        if self.guest and self.mail:
+            return self.mail
         return self.login or self.mail or self.user_id
 
 
@@ -94,6 +100,10 @@ class IdpApp:
     # when the snapshot cannot tell.
     can_deprovision: bool | None
     deprovision_evidence: str
+    # Whether the app is live (Okta ACTIVE; Entra enabled with an Active
+    # provisioning job); None when the snapshot cannot tell.
+    active: bool | None = None
+    active_evidence: str = ""
 
 
 @dataclass(frozen=True)
@@ -244,6 +254,8 @@ _NEEDS: dict[str, dict[str, tuple[str, ...]]] = {
         "group_members": (layout.OKTA_GROUP_MEMBERS,),
         "nested": (),  # Okta has no nested groups (idp-apis.md §8)
         "push_mappings": (layout.OKTA_PUSH_MAPPINGS,),
+        # Where the CF- names live (idp-apis.md §1): on Okta the push target.
+        "virtual_links": (layout.OKTA_PUSH_MAPPINGS, layout.OKTA_GROUPS),
     },
     "entra": {
         "users": (layout.ENTRA_USERS,),
@@ -254,6 +266,8 @@ _NEEDS: dict[str, dict[str, tuple[str, ...]]] = {
         "group_members": (layout.ENTRA_GROUP_MEMBERS,),
         "nested": (layout.ENTRA_GROUP_TRANSITIVE,),
         "push_mappings": (layout.ENTRA_ASSIGNMENTS, layout.ENTRA_SYNC_JOBS),
+        # On Entra ID the assigned group's displayName.
+        "virtual_links": (layout.ENTRA_ASSIGNMENTS,),
     },
     "file": {
         need: (layout.IDP_FILE_ROWS,)
@@ -265,9 +279,12 @@ _NEEDS: dict[str, dict[str, tuple[str, ...]]] = {
             "groups",
             "group_members",
             "push_mappings",
+            "virtual_links",
         )
     },
 }
+# Needs a file import answers only when it has the push columns.
+_FILE_PUSH_NEEDS = frozenset({"push_mappings", "virtual_links"})
 _SOURCES = {"okta": "okta/", "entra": "entra/", "file": "idp_file/"}
 
 
@@ -285,9 +302,12 @@ def which_idp(inputs: Inputs) -> str:
         if any(name.startswith(prefix) for name in named)
     ]
     if len(found) > 1:
-        # TODO: one snapshot holding two IdPs is analysed for the first only;
-        # the collectors write one IdP per snapshot today.
-        log.warning("snapshot holds %s entries; analysing %s", found, found[0])
+        names = " and ".join(IDP_NAMES[idp] for idp in found)
+        raise AnalyzeError(
+            f"the snapshot holds entries of two identity providers ({names}); "
+            "the analysis reads one IdP per snapshot",
+            hint="collect one snapshot per IdP and analyse each on its own",
+        )
     return found[0] if found else "okta"
 
 
@@ -299,8 +319,27 @@ def idp_missing(inputs: Inputs, idp: str, needs: Iterable[str]) -> tuple[Missing
         if idp == "file" and need == "nested":
             absent.append(_FILE_HAS_NO_NESTING)
             continue
+        if idp == "file" and need in _FILE_PUSH_NEEDS and not _file_pushes(inputs):
+            absent.append(_FILE_HAS_NO_PUSH_STATE)
         entries.extend(_NEEDS[idp][need])
-    return inputs.missing(dict.fromkeys(entries)) + tuple(absent)
+    return inputs.missing(dict.fromkeys(entries)) + tuple(dict.fromkeys(absent))
+
+
+def _file_pushes(inputs: Inputs) -> bool:
+    # Rows not collected are named missing on their own.
+    return not inputs.has(layout.IDP_FILE_ROWS) or file_has_push_state(inputs)
+
+
+def file_has_push_state(inputs: Inputs) -> bool:
+    """Whether the file import says which groups are pushed (docs/idp-file.md).
+
+    ``source.json`` names the file's columns; without it a row that fills
+    ``pushed`` shows the file had the column.
+    """
+    columns = inputs.mapping(layout.IDP_FILE_SOURCE).get("columns")
+    if isinstance(columns, dict):
+        return "pushed" in columns.values()
+    return any(text(row, "pushed") for row in inputs.items(layout.IDP_FILE_ROWS))
 
 
 _FILE_HAS_NO_NESTING = Missing(
@@ -310,6 +349,16 @@ _FILE_HAS_NO_NESTING = Missing(
         "collect from Entra ID with GroupMember.Read.All to see users reached "
         "only through nested groups"
     ),
+)
+
+
+_FILE_HAS_NO_PUSH_STATE = Missing(
+    entry=layout.IDP_FILE_ROWS,
+    reason=(
+        "the file import has no push state; add the pushed and push_target_name "
+        "columns (docs/idp-file.md)"
+    ),
+    hint="add the pushed and push_target_name columns to the IdP file",
 )
 
 
@@ -400,13 +449,16 @@ def _okta_app(tag: str, app: Json) -> IdpApp:
             if can
             else "its features do not include PUSH_USER_DEACTIVATION"
         )
+    status = text(app, "status")
     return IdpApp(
         tag=tag,
         app_id=text(app, "id"),
         label=text(app, "label") or text(app, "name"),
-        status=text(app, "status"),
+        status=status,
         can_deprovision=can,
         deprovision_evidence=evidence,
+        active=status == "ACTIVE" if status else None,
+        active_evidence=f"is {status}" if status else "is of unknown status",
     )
 
 
@@ -519,6 +571,7 @@ def _entra_app(tag: str, sp: Json, jobs: Mapping[str, list[Json]]) -> IdpApp:
         can = "Active" in codes
         shown = ", ".join(c or "unknown" for c in codes) or "none"
         evidence = f"its provisioning job status is {shown}"
+    active, active_evidence = _entra_active(sp, codes if sp_id in jobs else None)
     return IdpApp(
         tag=tag,
         app_id=sp_id,
@@ -526,7 +579,21 @@ def _entra_app(tag: str, sp: Json, jobs: Mapping[str, list[Json]]) -> IdpApp:
         status="",
         can_deprovision=can,
         deprovision_evidence=evidence,
+        active=active,
+        active_evidence=active_evidence,
     )
+
+
+def _entra_active(sp: Json, codes: list[str] | None) -> tuple[bool | None, str]:
+    """Whether a service principal provisions: enabled, with an Active job (§3.2)."""
+    if sp.get("accountEnabled") is False:
+        return False, "is disabled (accountEnabled=false)"
+    if codes is None:
+        return None, "has no provisioning job collected"
+    if "Active" in codes:
+        return True, "provisions (its provisioning job is Active)"
+    shown = ", ".join(c or "unknown" for c in codes) or "none"
+    return False, f"does not provision (provisioning job status: {shown})"
 
 
 def _entra_user(user: Json) -> IdpUser:
@@ -778,6 +845,9 @@ def _file_apps(rows: list[Json], tags: Mapping[str, str]) -> dict[str, IdpApp]:
                 can_deprovision=None,
                 deprovision_evidence="an IdP file does not say whether the app "
                 "deactivates users it no longer assigns",
+                active=None,
+                active_evidence="is listed in the IdP file, which does not say "
+                "whether the app provisions",
             )
     return apps
 

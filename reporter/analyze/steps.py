@@ -5,22 +5,28 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from reporter.analyze.checks import AT_RISK_INPUTS, v2_app_group_names
+from reporter.analyze.checks import AT_RISK_INPUTS
+from reporter.analyze.directory import (
+    Assignment,
+    Directory,
+    PushMapping,
+    idp_missing,
+)
 from reporter.analyze.facts import Facts
 from reporter.analyze.grants import policy_grants
 from reporter.analyze.identity import name_key
 from reporter.analyze.inputs import Json, text
 from reporter.analyze.model import MemberAccess, Source, StepResult, StepStatus, Verdict
 from reporter.analyze.names import parse_v1_name
-from reporter.analyze.okta import app_user_keys
 from reporter.analyze.risk import covers
 from reporter.snapshot import layout
 
 Outcome = tuple[StepStatus, list[str]]
-DONE, IN_PROGRESS, NOT_STARTED = (
+DONE, IN_PROGRESS, NOT_STARTED, COULD_NOT_ASSESS = (
     StepStatus.DONE,
     StepStatus.IN_PROGRESS,
     StepStatus.NOT_STARTED,
+    StepStatus.COULD_NOT_ASSESS,
 )
 
 
@@ -32,6 +38,8 @@ class Step:
     title: str
     requires: tuple[str, ...]
     rule: Callable[[Facts], Outcome]
+    # What the step reads from the IdP, whichever it is (directory._NEEDS).
+    idp: tuple[str, ...] = ()
 
 
 def _listing(values: list[str], limit: int = 5) -> str:
@@ -39,34 +47,61 @@ def _listing(values: list[str], limit: int = 5) -> str:
     return f"{shown} and {len(values) - limit} more" if len(values) > limit else shown
 
 
-def _app_label(app: Json) -> str:
-    return f"{text(app, 'label') or text(app, 'name')} ({text(app, 'id')})"
-
-
 def new_app(facts: Facts) -> Outcome:
-    """Step 1: a v2 app is located and ACTIVE."""
-    app = facts.okta.v2_app
+    """Step 1: a v2 app is located in the IdP and provisions."""
+    directory = facts.directory
+    app = directory.apps.get("v2")
     if app is None:
-        return NOT_STARTED, ["No v2 Cloudflare app is located in Okta."]
-    status = text(app, "status") or "of unknown status"
-    sentence = f"The v2 app {_app_label(app)} is {status}."
-    return (DONE if status == "ACTIVE" else IN_PROGRESS), [sentence]
+        return NOT_STARTED, [f"No v2 Cloudflare app is located in {directory.name}."]
+    sentence = f"The v2 app {app.label} ({app.app_id}) {app.active_evidence}."
+    if app.active is not None:
+        return (DONE if app.active else IN_PROGRESS), [sentence]
+    return _written_by_v2(facts, sentence)
+
+
+def _written_by_v2(facts: Facts, sentence: str) -> Outcome:
+    """Whether the v2 app writes, from Cloudflare when the IdP cannot tell.
+
+    Only a v2 integration creates SCIM custom groups (cloudflare-api.md §6.2).
+    """
+    unknown = (
+        f"Whether the v2 app provisions is unknown: {facts.directory.name} does not say"
+    )
+    if not facts.inputs.has(layout.CF_SCIM_GROUPS):
+        return COULD_NOT_ASSESS, [
+            sentence,
+            f"{unknown}, and {layout.CF_SCIM_GROUPS} was not collected.",
+        ]
+    custom = facts.cloudflare.custom_scim_groups()
+    if not custom:
+        return COULD_NOT_ASSESS, [
+            sentence,
+            f"{unknown}, and Cloudflare holds no SCIM custom group it wrote.",
+        ]
+    return DONE, [
+        sentence,
+        f"Cloudflare holds {len(custom)} SCIM custom group(s), which only a v2 "
+        "integration creates.",
+    ]
 
 
 def assign(facts: Facts) -> Outcome:
     """Step 2: every v1 app user is a v2 app user; no v2 group is named CF…."""
-    okta = facts.okta
-    app = okta.v2_app
-    v2_users = okta.app_users.get(text(app, "id"), []) if app else []
-    v2_groups = v2_app_group_names(facts)
+    directory = facts.directory
+    v2 = [a for a in directory.assignments if a.app == "v2"]
+    v2_groups = [
+        g.name or g.group_id for g in directory.group_assignments if g.app == "v2"
+    ]
+    v2_users = {a.user_id for a in v2}
     if not v2_users and not v2_groups:
         return NOT_STARTED, ["The v2 app has no users and no groups assigned."]
-    v2_keys = okta.app_user_keys(app)
-    v1_users = okta.app_users.get(text(okta.v1_app, "id"), []) if okta.v1_app else []
+    v2_keys = directory.assigned_keys("v2")
     left = sorted(
-        text(u, "credentials", "userName") or text(u, "id")
-        for u in v1_users
-        if not app_user_keys(u) & v2_keys
+        {
+            _shown(directory, a)
+            for a in directory.assignments
+            if a.app == "v1" and a.user_id not in v2_users and not a.keys & v2_keys
+        }
     )
     cf_named = sorted(name for name in v2_groups if name.startswith("CF"))
     evidence = [
@@ -81,26 +116,38 @@ def assign(facts: Facts) -> Outcome:
     return (IN_PROGRESS if left or cf_named else DONE), evidence
 
 
+def _shown(directory: Directory, assignment: Assignment) -> str:
+    """The username an app sends; a guest's mail rather than its #EXT# UPN."""
+    user = directory.users_by_id.get(assignment.user_id)
+    if user is not None and user.guest:
+        return user.label
+    return assignment.login or assignment.user_id
+
+
+# How each IdP pushes groups, for step 3's evidence (idp-apis.md §1).
+_PUSHES = {
+    "okta": "push mapping(s)",
+    "entra": "assigned group(s), which its provisioning job pushes by displayName",
+    "file": "pushed group(s) in the IdP file",
+}
+
+
 def sync_groups(facts: Facts) -> Outcome:
-    """Step 3: every v2 mapping is ACTIVE and arrived as SCIM and user group."""
-    okta = facts.okta
-    app = okta.v2_app
-    mappings = okta.push_mappings.get(text(app, "id"), []) if app else []
+    """Step 3: every v2 push is live and arrived as SCIM group and user group."""
+    mappings = [m for m in facts.directory.mappings if m.app == "v2"]
     if not mappings:
         return NOT_STARTED, ["The v2 app pushes no groups."]
     problems = [p for m in mappings if (p := _mapping_problem(facts, m))]
-    evidence = [f"The v2 app has {len(mappings)} push mapping(s).", *problems]
+    pushes = _PUSHES[facts.directory.idp]
+    evidence = [f"The v2 app has {len(mappings)} {pushes}.", *problems]
     return (IN_PROGRESS if problems else DONE), evidence
 
 
-def _mapping_problem(facts: Facts, mapping: Json) -> str:
-    source_id = text(mapping, "sourceGroupId")
-    name = facts.okta.group_name(source_id)
-    label = name or source_id
-    status = text(mapping, "status")
-    if status != "ACTIVE":
-        return f"The push of {label!r} is {status or 'of unknown status'}."
-    scim = _scim_group_for(facts, source_id, name)
+def _mapping_problem(facts: Facts, mapping: PushMapping) -> str:
+    label = mapping.source_name or mapping.source_id
+    if mapping.status != "active":
+        return f"The push of {label!r} is {mapping.raw_status or 'of unknown status'}."
+    scim = _scim_group_for(facts, mapping)
     if scim is None:
         return f"{label!r} has no SCIM group in Cloudflare."
     wanted = name_key(text(scim, "displayName"))
@@ -111,13 +158,15 @@ def _mapping_problem(facts: Facts, mapping: Json) -> str:
     return ""
 
 
-def _scim_group_for(facts: Facts, okta_group_id: str, name: str) -> Json | None:
+def _scim_group_for(facts: Facts, mapping: PushMapping) -> Json | None:
+    """The SCIM custom group a push created: by externalId, else by name (§6.2)."""
     custom = facts.cloudflare.custom_scim_groups()
     for group in custom:
-        if text(group, "externalId") == okta_group_id:
+        if text(group, "externalId") == mapping.source_id:
             return group
+    names = {name_key(n) for n in (mapping.source_name, mapping.target_name) if n}
     for group in custom:
-        if name and name_key(text(group, "displayName")) == name_key(name):
+        if name_key(text(group, "displayName")) in names:
             return group
     return None
 
@@ -191,58 +240,85 @@ def _virtual_names(member: MemberAccess) -> set[str]:
 
 
 def remove_virtual_groups(facts: Facts) -> Outcome:
-    """Step 6: no v1 memberships and no push mappings to CF- groups remain."""
+    """Step 6: no v1 memberships and no IdP links to CF- groups remain."""
     groups = sorted(
         g.display_name
         for g in facts.virtual_groups
         if g.side == "cloudflare" and not g.foreign and g.members
     )
-    mappings = okta_virtual_mappings(facts)
+    links = idp_virtual_links(facts)
+    name = facts.directory.name
     evidence = []
     if groups:
         evidence.append(f"SCIM users remain in virtual groups: {_listing(groups)}.")
-    if mappings:
-        evidence.append(f"Okta still pushes to CF- groups: {_listing(mappings)}.")
-    if groups and mappings:
+    if links:
+        lead = name[:1].upper() + name[1:]
+        evidence.append(f"{lead} still links CF- groups: {_listing(links)}.")
+    evidence += _v1_still_assigned(facts)
+    if groups and links:
         return NOT_STARTED, evidence
-    if groups or mappings:
+    if groups or links:
         return IN_PROGRESS, evidence
-    return DONE, ["No virtual group membership and no CF- push mapping remains."]
+    done = f"No virtual group membership and no CF- group link in {name} remains."
+    return DONE, [done, *evidence]
 
 
-def okta_virtual_mappings(facts: Facts) -> list[str]:
-    """Target names of push mappings to a CF- group of this account."""
-    okta = facts.okta
-    names = []
-    for mappings in okta.push_mappings.values():
-        for mapping in mappings:
-            target = okta.group_name(text(mapping, "targetGroupId"))
-            parsed = parse_v1_name(target, facts.account_id)
-            if parsed is not None and not parsed.foreign:
-                names.append(target)
-    return sorted(set(names))
+def idp_virtual_links(facts: Facts) -> list[str]:
+    """This account's CF- groups the IdP still pushes or assigns (idp-apis.md §1).
+
+    Okta links a CF- push target; Entra ID assigns a group named CF-; a file
+    may show either.
+    """
+    directory = facts.directory
+    names = [m.target_name for m in directory.mappings]
+    if directory.idp != "okta":
+        names += [g.name for g in directory.group_assignments]
+    found = [n for n in names if _this_account(n, facts.account_id)]
+    return sorted(set(found))
 
 
-_OKTA_APP = (layout.OKTA_APPS,)
+def _this_account(name: str, account_id: str) -> bool:
+    parsed = parse_v1_name(name, account_id)
+    return parsed is not None and not parsed.foreign
+
+
+def _v1_still_assigned(facts: Facts) -> list[str]:
+    """A sentence when the v1 app still assigns someone (idp-apis.md §2.5, §3.5)."""
+    directory = facts.directory
+    if "v1" not in directory.apps or idp_missing(
+        facts.inputs, directory.idp, ("app_users", "app_groups")
+    ):
+        return []
+    users = {a.user_id for a in directory.assignments if a.app == "v1"}
+    groups = {g.group_id for g in directory.group_assignments if g.app == "v1"}
+    if not users and not groups:
+        return []
+    return [
+        f"The v1 app still assigns {len(users)} user(s) and {len(groups)} group(s)."
+    ]
+
+
 STEPS = (
-    Step(1, "Create a new SCIM app with an account-owned token", _OKTA_APP, new_app),
+    Step(
+        1,
+        "Create a new SCIM app with an account-owned token",
+        (),
+        new_app,
+        idp=("apps",),
+    ),
     Step(
         2,
         "Assign users and groups to the new app",
-        (*_OKTA_APP, layout.OKTA_APP_USERS, layout.OKTA_APP_GROUPS),
+        (),
         assign,
+        idp=("apps", "app_users", "app_groups"),
     ),
     Step(
         3,
         "Sync groups and check they show under User Groups",
-        (
-            *_OKTA_APP,
-            layout.OKTA_PUSH_MAPPINGS,
-            layout.OKTA_GROUPS,
-            layout.CF_SCIM_GROUPS,
-            layout.CF_USER_GROUPS,
-        ),
+        (layout.CF_SCIM_GROUPS, layout.CF_USER_GROUPS),
         sync_groups,
+        idp=("apps", "push_mappings", "groups"),
     ),
     Step(
         4,
@@ -259,13 +335,9 @@ STEPS = (
     Step(
         6,
         "Remove virtual groups and IdP mappings",
-        (
-            layout.CF_SCIM_USERS,
-            layout.CF_SCIM_GROUPS,
-            layout.OKTA_PUSH_MAPPINGS,
-            layout.OKTA_GROUPS,
-        ),
+        (layout.CF_SCIM_USERS, layout.CF_SCIM_GROUPS),
         remove_virtual_groups,
+        idp=("virtual_links",),
     ),
 )
 
@@ -276,7 +348,9 @@ def assess_steps(facts: Facts) -> tuple[StepResult, ...]:
 
 
 def _assess(step: Step, facts: Facts) -> StepResult:
-    missing = facts.inputs.missing(step.requires)
+    missing = facts.inputs.missing(step.requires) + idp_missing(
+        facts.inputs, facts.directory.idp, step.idp
+    )
     if missing:
         status = StepStatus.COULD_NOT_ASSESS
         evidence = [f"{m.reason.rstrip('.')}." for m in missing]

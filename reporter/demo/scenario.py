@@ -123,3 +123,29 @@ EXPECTED: ScenarioFacts = facts_for(2026, 60)
 EXPECTED_POST: ScenarioFacts = facts_for(2026, 60, "post")
 # The same organization's identity provider seen as Entra ID (demo/entra.py).
 ENTRA_EXPECTED: EntraFacts = entra_facts_for(2026, 60)
+
+
+def entra_step_status(entra: EntraFacts, okta: ScenarioFacts) -> dict[int, str]:
+    """The step statuses of the Entra demo, by the ARCHITECTURE.md rules.
+
+    The Cloudflare side is the Okta demo's, so steps 4 and 5 are its own.
+    """
+    return {
+        # done: the builder enables the "Cloudflare Dashboard" service
+        # principal and gives it an Active provisioning job (entra._job).
+        1: "done",
+        # in progress: some users are assigned to the v1 app only, and the v2
+        # app has the Okta v2 groups, "CF Network Engineers" among them.
+        2: "in progress" if entra.v1_only else "done",
+        # in progress: "CF Network Engineers" is assigned to the v2 app, and
+        # Cloudflare refuses SCIM groups named CF (no SCIM group arrives).
+        3: "in progress",
+        4: okta.step_status[4],
+        5: okta.step_status[5],
+        # not started: SCIM users are in cloudflare-v1- groups (Cloudflare
+        # side) and the CF- groups of this account stay assigned to the v1 app.
+        6: "not started" if entra.v1_group_names else "in progress",
+    }
+
+
+ENTRA_STEP_STATUS: dict[int, str] = entra_step_status(ENTRA_EXPECTED, EXPECTED)
