@@ -245,10 +245,18 @@ def _entra_source(
     v1_sp: str | None,
     v2_sp: str | None,
     idp_file: Path | None,
+    okta_url: str | None,
 ) -> EntraSource:
     """The Entra options checked, and the credential from the environment."""
     if not (graph_url or v1_sp or v2_sp):
         return EntraSource()
+    if okta_url is not None:
+        raise ConfigError(
+            f"--okta-url {okta_url} and --entra-v1-sp/--entra-v2-sp both name an "
+            "IdP; a snapshot holds one IdP",
+            hint="collect one snapshot per IdP: once with the Okta options, once "
+            "with the Entra options",
+        )
     if not v1_sp:
         raise ConfigError(
             "Entra ID needs the v1 app's service principal",
@@ -332,7 +340,7 @@ def collect(
                 hint="pass --account ID (repeatable) or --all-accounts, not both",
             )
         check_base_url(cloudflare_url, CLOUDFLARE_URL_OPTION)
-        entra = _entra_source(graph_url, entra_v1_sp, entra_v2_sp, idp_file)
+        entra = _entra_source(graph_url, entra_v1_sp, entra_v2_sp, idp_file, okta_url)
         if okta_url is not None:
             check_base_url(okta_url, OKTA_URL_OPTION)
         given_apps = [
@@ -567,7 +575,7 @@ def check(
 
     def action() -> RunOutcome:
         formats = parse_formats(format)
-        entra = _entra_source(graph_url, entra_v1_sp, entra_v2_sp, idp_file)
+        entra = _entra_source(graph_url, entra_v1_sp, entra_v2_sp, idp_file, okta_url)
         judging = _judging(suppressions, fail_on, strict)
         if okta_url and not (okta_v1_app and okta_v2_app):
             raise ConfigError(
