@@ -40,7 +40,8 @@
         subject: r[4], detail: r[5], members: r[6], suppression: r[7] };
     }),
     idp: raw.idp.map(function (r) {
-      return [str(r[0]), str(r[1]), r[2], str(r[3]), str(r[4]), str(r[5]), r[6]];
+      return [str(r[0]), str(r[1]), r[2], str(r[3]), str(r[4]), str(r[5]), r[6],
+        str(r[7]), str(r[8]), str(r[9])];
     }),
     requests: raw.requests.map(function (r) {
       return [str(r[0]), str(r[1]), r[2], r[3], r[4], r[5]];
@@ -198,10 +199,14 @@
     }), ", "));
   }
 
+  // [app, label, login, scope, assignment, user, member, idp, apps, group]
   function renderAssignment(a, tr) {
+    cell(tr, a[7]);
     cell(tr, a[0] + ": " + a[1]);
     cell(tr, a[2]);
     cell(tr, a[3]);
+    cell(tr, a[9] || (a[3] === "GROUP" ? "not told" : ""));
+    cell(tr, a[8]);
     cell(tr, a[4]);
     cell(tr, a[5]);
     cell(tr, a[6] ? link(memberAnchor(a[6]), a[6]) : "no member");
@@ -294,9 +299,12 @@
       render: renderAssignment,
       text: function (a) { return a.join(" "); },
       keys: {
+        idp: function (a) { return a[7]; },
         app: function (a) { return a[0]; },
         login: function (a) { return a[2]; },
         scope: function (a) { return a[3]; },
+        group: function (a) { return a[9]; },
+        apps: function (a) { return a[8]; },
         assignment: function (a) { return a[4]; },
         user: function (a) { return a[5]; },
         member: function (a) { return a[6] || ""; }

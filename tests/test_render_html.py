@@ -21,10 +21,12 @@ from render_fixtures import (
     build_large_analysis,
 )
 
+from reporter.analyze.model import IdpAssignment
 from reporter.render.context import build_report
 from reporter.render.html import (
     BLOCKER_LIMIT,
     FINDING_FIELDS,
+    IDP_FIELDS,
     MEMBER_FIELDS,
     render_html,
 )
@@ -294,3 +296,36 @@ def test_repeated_strings_are_stored_once(data: Any) -> None:
 
     assert len(admin_vg) == 1
     assert len(data["strings"]) == len(set(data["strings"]))
+
+
+def test_idp_assignments_name_the_idp_apps_and_group() -> None:
+    """Each assignment row says its IdP, the person's apps and the via group."""
+    entra = IdpAssignment(
+        idp="entra",
+        app="v2",
+        app_label="Cloudflare Dashboard",
+        login="ana@example.com",
+        scope="GROUP",
+        assignment_status="",
+        user_status="accountEnabled=true",
+        member_id=None,
+        coverage="both",
+        group="Cloudflare-Admins",
+    )
+    analysis = replace(build_analysis(), idp_assignments=(entra,))
+    page = BeautifulSoup(render_html(build_report(analysis)), "html.parser")
+    block = page.find("script", id="report-data")
+    assert isinstance(block, Tag)
+    raw = json.loads(block.get_text())
+    strings = raw["strings"]
+
+    (row,) = [dict(zip(IDP_FIELDS, r, strict=True)) for r in raw["idp"]]
+    header = _text(page.find("table", id="idp-table"))
+
+    assert (strings[row["idp"]], strings[row["apps"]], strings[row["group"]]) == (
+        "Entra ID",
+        "both",
+        "Cloudflare-Admins",
+    )
+    assert row["login"] == "ana@example.com"
+    assert header.startswith("IdP App Login Assigned Via group Apps ")

@@ -94,7 +94,20 @@ FINDING_FIELDS = (
     "members",
     "suppression",  # [owner, reason, expires] or null when open
 )
-IDP_FIELDS = ("app", "label", "login", "scope", "assignment", "user", "member")
+IDP_FIELDS = (
+    "app",  # string number
+    "label",  # string number
+    "login",
+    "scope",  # string number
+    "assignment",  # string number
+    "user",  # string number
+    "member",
+    "idp",  # string number: Okta, Entra ID or file
+    "apps",  # string number: v1 only, v2 only or both (the workbook's Apps)
+    "group",  # string number: the group it comes through, or ""
+)
+# The IdP as the assignments table names it (IdpAssignment.idp).
+IDP_LABELS = {"okta": "Okta", "entra": "Entra ID", "file": "file"}
 REQUEST_FIELDS = ("entry", "method", "path", "status", "page", "elapsed")
 AUDIT_FIELDS = (
     "time",  # "yyyy-mm-dd hh:mm:ss UTC", sorts as text
@@ -176,6 +189,7 @@ def _assignment(a: IdpAssignment, strings: Strings) -> list[JsonValue]:
         a.login,
         *strings.refs((a.scope, a.assignment_status, a.user_status)),
         a.member_id,
+        *strings.refs((IDP_LABELS.get(a.idp, a.idp), a.coverage, a.group)),
     ]
 
 
