@@ -543,6 +543,18 @@ def test_file_without_push_state_cannot_assess_the_push_steps(number: int) -> No
     assert (result.status, result.evidence) == (COULD_NOT_ASSESS, (NO_PUSH_STATE,))
 
 
+def test_file_without_push_state_leaves_the_push_checks_unassessed() -> None:
+    """The checks that read push state say the same as steps 3 and 6."""
+    entries = file_import(
+        file_group_row(2, "Cloudflare-Admins", "Cloudflare Dashboard")
+    )
+
+    unassessed = {n.check_id: n.reason for n in analyze_entries(entries).not_assessed}
+
+    assert unassessed["idp-push-mapping-error"] == NO_PUSH_STATE.rstrip(".")
+    assert unassessed["idp-group-membership-differs"] == NO_PUSH_STATE.rstrip(".")
+
+
 def test_file_with_push_state_assesses_step3() -> None:
     """A pushed v2 group that arrived as SCIM group and user group: done."""
     cloudflare = cloudflare_entries(
