@@ -664,8 +664,9 @@ def ambiguous_matches(facts: Facts) -> Iterator[Hit]:
     directory = facts.directory
     by_key: dict[str, list[MemberAccess]] = {}
     by_user: dict[str, list[MemberAccess]] = {}
+    keys_of = {m.member_id: email_key(m.email) for m in facts.members}
     for member in facts.members:
-        by_key.setdefault(email_key(member.email), []).append(member)
+        by_key.setdefault(keys_of[member.member_id], []).append(member)
         match = facts.matches[member.member_id]
         if match.user is not None:
             by_user.setdefault(match.user.user_id, []).append(member)
@@ -676,7 +677,7 @@ def ambiguous_matches(facts: Facts) -> Iterator[Hit]:
             yield _two_members(key, members, directory.name)
     users = directory.users_by_id
     for user_id, members in sorted(by_user.items()):
-        keys = {email_key(m.email) for m in members}
+        keys = {keys_of[m.member_id] for m in members}
         if len(keys) > 1:  # one key shared is reported above
             yield _one_user_two_members(directory.name, users[user_id], members)
 
@@ -931,11 +932,8 @@ def _v2_provisioned(facts: Facts) -> set[str]:
     directory = facts.directory
     keys = directory.assigned_keys("v2")
     ids = {a.user_id for a in directory.assignments if a.app == "v2"}
-    return ids | {
-        u.user_id
-        for u in directory.users
-        if any(email_key(f.form) in keys for f in u.forms if not f.probable)
-    }
+    exact = directory.exact_keys
+    return ids | {u.user_id for u in directory.users if exact[u.user_id] & keys}
 
 
 def _membership_gap(want: set[str], have: set[str], emails: dict[str, str]) -> str:

@@ -202,6 +202,14 @@ class Directory:
         """Every user by IdP id."""
         return {u.user_id: u for u in self.users}
 
+    @cached_property
+    def exact_keys(self) -> dict[str, frozenset[str]]:
+        """Each user's email keys by IdP id, decoded guest UPNs left out."""
+        return {
+            u.user_id: frozenset(email_key(f.form) for f in u.forms if not f.probable)
+            for u in self.users
+        }
+
     def match(self, email: str) -> Match:
         """The IdP user of ``email`` by the rule of docs/matching.md."""
         forms = self._index.lookup(email)
@@ -229,9 +237,8 @@ class Directory:
 
     def coverage(self, user: IdpUser) -> Coverage:
         """Which apps assign ``user`` (by id, or by any of their addresses)."""
-        keys = {email_key(f.form) for f in user.forms if not f.probable}
         tags: set[str] = set()
-        for key in (f"id:{user.user_id}", *keys):
+        for key in (f"id:{user.user_id}", *self.exact_keys[user.user_id]):
             tags |= self._tags.get(key, set())
         if {"v1", "v2"} <= tags:
             return Coverage.BOTH
@@ -463,20 +470,22 @@ def _okta_app(tag: str, app: Json) -> IdpApp:
 
 
 def _okta_user(user: Json) -> IdpUser:
-    raw = text(user, "status")
-    forms = (text(user, "profile", "email"), text(user, "profile", "login"))
+    raw, user_id = text(user, "status"), text(user, "id")
+    profile = user.get("profile")
+    profile = profile if isinstance(profile, dict) else {}
+    email, login = text(profile, "email"), text(profile, "login")
+    # Email and login are most often the same address: clean it once.
+    cleaned = {f: clean_email(f) for f in (email, login) if f}
     return IdpUser(
-        user_id=text(user, "id"),
-        login=text(user, "profile", "login") or text(user, "profile", "email"),
+        user_id=user_id,
+        login=login or email,
         forms=tuple(
-            KeyForm(owner=text(user, "id"), form=clean_email(f), tier=0)
-            for f in forms
-            if f
+            KeyForm(owner=user_id, form=cleaned[f], tier=0) for f in (email, login) if f
         ),
         status=_OKTA_STATUS.get(raw, Status.UNKNOWN),
         raw_status=raw,
         rank=_OKTA_RANK.get(raw, 1),
-        mail=text(user, "profile", "email"),
+        mail=email,
     )
 
 
@@ -497,7 +506,8 @@ def _okta_assignment(tag: str, app_user: Json) -> Assignment:
         login=login,
         status=text(app_user, "status"),
         user_status=text(app_user, "_embedded", "user", "status"),
-        keys=frozenset(email_key(f) for f in forms if f),
+        # The three forms are most often one address: key each one once.
+        keys=frozenset(email_key(f) for f in set(forms) if f),
     )
 
 

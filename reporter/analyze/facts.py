@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from reporter.analyze.cloudflare import CloudflareView, member_email, scim_group_ids
@@ -54,9 +55,10 @@ def build_facts(snapshot: Snapshot) -> Facts:
     okta = OktaView.from_inputs(inputs)
     directory = build_directory(inputs, inputs.account_id)
     matches = {text(m, "id"): directory.match(member_email(m)) for m in view.members}
+    scim_users = {text(m, "id"): view.scim_user_of(m) for m in view.members}
     member_by_scim_id: dict[str, Json] = {}
     for member in view.members:
-        scim_user = view.scim_user_of(member)
+        scim_user = scim_users[text(member, "id")]
         if scim_user is not None:
             member_by_scim_id.setdefault(text(scim_user, "id"), member)
     groups = cloudflare_virtual_groups(view, member_by_scim_id)
@@ -73,7 +75,7 @@ def build_facts(snapshot: Snapshot) -> Facts:
         directory=directory,
         matches=matches,
         members=tuple(
-            _member_access(m, view, matches[text(m, "id")]) for m in view.members
+            _member_access(m, view, matches, scim_users) for m in view.members
         ),
         raw_members={text(m, "id"): m for m in view.members},
         virtual_groups=tuple(sorted(groups, key=virtual_group_order)),
@@ -81,10 +83,16 @@ def build_facts(snapshot: Snapshot) -> Facts:
     )
 
 
-def _member_access(member: Json, view: CloudflareView, match: Match) -> MemberAccess:
+def _member_access(
+    member: Json,
+    view: CloudflareView,
+    matches: Mapping[str, Match],
+    scim_users: Mapping[str, Json | None],
+) -> MemberAccess:
+    """The member's access; ``matches`` and ``scim_users`` are by member id."""
     email = member_email(member)
     grants = member_grants(member, view)
-    scim_user = view.scim_user_of(member)
+    match, scim_user = matches[text(member, "id")], scim_users[text(member, "id")]
     v1_ids = [g for g in scim_group_ids(scim_user or {}) if v1_permission_group_id(g)]
     return MemberAccess(
         member_id=text(member, "id"),
