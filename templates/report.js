@@ -29,19 +29,38 @@
     return list.map(str);
   }
 
+  // Members and findings are referred to by their row number; an id that is
+  // no row of the block stays as it is.
+  function rowId(rows, i) {
+    return typeof i === "number" ? rows[i][0] : i;
+  }
+
+  function memberIds(list) {
+    return list.map(function (i) { return rowId(raw.members, i); });
+  }
+
+  // A detail is one string number, or the numbers of the parts between the
+  // places it names the finding's subject.
+  function detail(d, subject) {
+    return typeof d === "number" ? S[d] : strs(d).join(subject);
+  }
+
   var data = {
     members: raw.members.map(function (r) {
       return { id: r[0], email: r[1], name: r[2], status: str(r[3]), tfa: r[4],
         idp: str(r[5]), grants: r[6].map(strs), vg: strs(r[7]), ug: strs(r[8]),
-        lose: strs(r[9]), findings: r[10] };
+        lose: strs(r[9]),
+        findings: r[10].map(function (i) { return rowId(raw.findings, i); }) };
     }),
     findings: raw.findings.map(function (r) {
-      return { id: r[0], check: str(r[1]), severity: str(r[2]), title: r[3],
-        subject: r[4], detail: r[5], members: r[6], suppression: r[7] };
+      return { id: r[0], check: str(r[1]), severity: str(r[2]), title: str(r[3]),
+        subject: r[4], detail: detail(r[5], r[4]), members: memberIds(r[6]),
+        suppression: r[7] };
     }),
     idp: raw.idp.map(function (r) {
-      return [str(r[0]), str(r[1]), r[2], str(r[3]), str(r[4]), str(r[5]), r[6],
-        str(r[7]), str(r[8]), str(r[9])];
+      return [str(r[0]), str(r[1]), r[2], str(r[3]), str(r[4]), str(r[5]),
+        r[6] === null ? null : rowId(raw.members, r[6]), str(r[7]), str(r[8]),
+        str(r[9])];
     }),
     requests: raw.requests.map(function (r) {
       return [str(r[0]), str(r[1]), r[2], r[3], r[4], r[5]];

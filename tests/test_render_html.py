@@ -56,9 +56,20 @@ def _data(soup: BeautifulSoup) -> Any:
     raw = json.loads(block.get_text())
     strings = raw["strings"]
     members = [dict(zip(MEMBER_FIELDS, row, strict=True)) for row in raw["members"]]
+    findings = [dict(zip(FINDING_FIELDS, r, strict=True)) for r in raw["findings"]]
+    # Rows refer to members and findings by row number, as report.js reads them.
     for member in members:
         member["lose"] = [strings[i] for i in member["lose"]]
-    findings = [dict(zip(FINDING_FIELDS, r, strict=True)) for r in raw["findings"]]
+        member["findings"] = [findings[i]["id"] for i in member["findings"]]
+    for finding in findings:
+        finding["title"] = strings[finding["title"]]
+        parts = finding["detail"]
+        finding["detail"] = (
+            strings[parts]
+            if isinstance(parts, int)
+            else finding["subject"].join(strings[i] for i in parts)
+        )
+        finding["members"] = [members[i]["id"] for i in finding["members"]]
     return {"members": members, "findings": findings, "strings": strings}
 
 
@@ -143,6 +154,23 @@ def test_no_inline_event_handlers(soup: BeautifulSoup) -> None:
 def test_every_finding_is_in_the_data(data: Any) -> None:
     """Each finding has a row the script can render as #finding-<id>."""
     assert [f["id"] for f in data["findings"]] == [f.finding_id for f in FINDINGS]
+
+
+def test_finding_text_comes_back_from_the_string_table(soup: BeautifulSoup) -> None:
+    """Titles and details, stored as string numbers, decode to the findings' text.
+
+    A detail that names its subject is stored as the parts around it.
+    """
+    data = _data(soup)
+    block = soup.find("script", id="report-data")
+    assert isinstance(block, Tag)
+    raw_details = [r[5] for r in json.loads(block.get_text())["findings"]]
+
+    assert [(f["title"], f["detail"]) for f in data["findings"]] == [
+        (f.title, f.detail) for f in FINDINGS
+    ]
+    assert any(isinstance(d, list) for d in raw_details)
+    assert any(isinstance(d, int) for d in raw_details)
 
 
 def test_every_member_is_in_the_data(data: Any) -> None:

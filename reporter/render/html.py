@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from dataclasses import dataclass
 from typing import Any
 
 from jinja2 import Environment
@@ -82,16 +83,16 @@ MEMBER_FIELDS = (
     "vg",  # string numbers
     "ug",  # string numbers
     "lose",  # string numbers
-    "findings",  # finding ids
+    "findings",  # finding numbers (indexes into "findings"), an id if not listed
 )
 FINDING_FIELDS = (
     "id",
     "check",
     "severity",
-    "title",
+    "title",  # string number
     "subject",
-    "detail",
-    "members",
+    "detail",  # string number, or string numbers to join with the subject
+    "members",  # member numbers (indexes into "members"), an id if not a member
     "suppression",  # [owner, reason, expires] or null when open
 )
 IDP_FIELDS = (
@@ -101,7 +102,7 @@ IDP_FIELDS = (
     "scope",  # string number
     "assignment",  # string number
     "user",  # string number
-    "member",
+    "member",  # member number (index into "members") or null
     "idp",  # string number: Okta, Entra ID or file
     "apps",  # string number: v1 only, v2 only or both (the workbook's Apps)
     "group",  # string number: the group it comes through, or ""
@@ -141,17 +142,28 @@ class Strings:
         return list(self.numbers)
 
 
+@dataclass(frozen=True)
+class Rows:
+    """Row numbers by id: rows refer to members and findings by their index."""
+
+    members: dict[str, int]
+    findings: dict[str, int]
+    reported: set[str]  # values whose control characters were logged
+
+
 def report_data(report: Report) -> dict[str, JsonValue]:
     """The rows the script renders on demand, control characters removed."""
     strings = Strings()
+    findings = [f for group in report.finding_groups for f in group.findings]
+    rows = Rows(
+        members={m.member_id: i for i, m in enumerate(report.members)},
+        findings={f.finding_id: i for i, f in enumerate(findings)},
+        reported=set(),
+    )
     data = {
-        "members": [_member(m, strings) for m in report.members],
-        "findings": [
-            _finding(f, strings)
-            for group in report.finding_groups
-            for f in group.findings
-        ],
-        "idp": [_assignment(a, strings) for a in report.idp_assignments],
+        "members": [_member(m, strings, rows) for m in report.members],
+        "findings": [_finding(f, strings, rows) for f in findings],
+        "idp": [_assignment(a, strings, rows) for a in report.idp_assignments],
         "requests": [
             _request(r, strings)
             for r in (report.evidence.requests if report.evidence else ())
@@ -160,11 +172,11 @@ def report_data(report: Report) -> dict[str, JsonValue]:
         "strings": strings.table(),
         "at_risk_assessed": report.at_risk_assessed,
     }
-    cleaned: dict[str, JsonValue] = _clean(data, set())
+    cleaned: dict[str, JsonValue] = _clean(data, rows.reported)
     return cleaned
 
 
-def _member(member: MemberRow, strings: Strings) -> list[JsonValue]:
+def _member(member: MemberRow, strings: Strings, rows: Rows) -> list[JsonValue]:
     return [
         *(member.member_id, member.email, member.name),
         strings.ref(member.status),
@@ -179,16 +191,16 @@ def _member(member: MemberRow, strings: Strings) -> list[JsonValue]:
         strings.refs(member.virtual_groups),
         strings.refs(member.user_groups),
         strings.refs(member.would_lose),
-        [f.finding_id for f in member.findings],
+        [rows.findings.get(f.finding_id, f.finding_id) for f in member.findings],
     ]
 
 
-def _assignment(a: IdpAssignment, strings: Strings) -> list[JsonValue]:
+def _assignment(a: IdpAssignment, strings: Strings, rows: Rows) -> list[JsonValue]:
     return [
         *strings.refs((a.app, a.app_label)),
         a.login,
         *strings.refs((a.scope, a.assignment_status, a.user_status)),
-        a.member_id,
+        rows.members.get(a.member_id) if a.member_id else None,
         *strings.refs((IDP_LABELS.get(a.idp, a.idp), a.coverage, a.group)),
     ]
 
@@ -212,12 +224,14 @@ def _audit_entry(e: AuditEntryRow, strings: Strings) -> list[JsonValue]:
     ]
 
 
-def _finding(finding: FindingRow, strings: Strings) -> list[JsonValue]:
+def _finding(finding: FindingRow, strings: Strings, rows: Rows) -> list[JsonValue]:
+    subject = clean_text(finding.subject, rows.reported)
     return [
         finding.finding_id,
-        *strings.refs((finding.check_id, finding.severity)),
-        *(finding.title, finding.subject, finding.detail),
-        [m.member_id for m in finding.members],
+        *strings.refs((finding.check_id, finding.severity, finding.title)),
+        subject,
+        _detail(clean_text(finding.detail, rows.reported), subject, strings),
+        [rows.members.get(m.member_id, m.member_id) for m in finding.members],
         None
         if finding.suppression is None
         else [
@@ -226,6 +240,16 @@ def _finding(finding: FindingRow, strings: Strings) -> list[JsonValue]:
             finding.suppression.expires_text,
         ],
     ]
+
+
+def _detail(detail: str, subject: str, strings: Strings) -> JsonValue:
+    """``detail`` as one string number, or as the numbers of the parts between
+    the places it names ``subject``: then the parts of the findings of one
+    check are mostly the same few strings, stored once.
+    """
+    if not subject or subject not in detail:
+        return strings.ref(detail)
+    return strings.refs(tuple(detail.split(subject)))
 
 
 def _clean(value: JsonValue, reported: set[str]) -> JsonValue:
