@@ -235,13 +235,25 @@ def test_consistency_level_is_resent_on_every_transitive_page() -> None:
 
 
 def test_users_are_read_with_the_select_fields() -> None:
+    """A directly assigned user is read from /users/{id} with the $select fields."""
     fake = FakeGraph(healthy_routes())
     collect(fake)
 
-    sent = fake.sent(f"/users/{ALICE}")
+    sent = fake.sent(f"/users/{DAN}")
     assert sent[0].url.params["$select"] == (
         "id,userPrincipalName,mail,otherMails,accountEnabled,userType,displayName"
     )
+
+
+def test_users_a_member_list_carried_whole_are_not_read_again() -> None:
+    """Members listed with every $select field cost no /users/{id} request."""
+    fake = FakeGraph(healthy_routes())
+    evidence = collect(fake)
+
+    assert [fake.sent(f"/users/{u}") for u in (ALICE, BOB, CAROL)] == [[], [], []]
+    users = {u["id"]: u for u in evidence.entries[layout.ENTRA_USERS]}
+    assert users[CAROL]["mail"] == "carol.white@example.com"
+    assert users[CAROL]["accountEnabled"] is True
 
 
 def test_a_repeated_next_link_is_an_error() -> None:
@@ -329,7 +341,7 @@ def test_a_429_without_retry_after_backs_off_exponentially() -> None:
 
 def test_a_503_with_retry_after_is_retried() -> None:
     routes = healthy_routes()
-    real = routes[f"/v1.0/users/{CAROL}"]
+    real = routes[f"/v1.0/users/{DAN}"]
     first = [True]
 
     def unavailable(request: httpx.Request) -> httpx.Response:
@@ -337,13 +349,13 @@ def test_a_503_with_retry_after_is_retried() -> None:
             return httpx.Response(503, headers={"retry-after": "3"}, text="busy")
         return real(request)
 
-    routes[f"/v1.0/users/{CAROL}"] = unavailable
+    routes[f"/v1.0/users/{DAN}"] = unavailable
     sleeps: list[float] = []
 
     evidence = collect(FakeGraph(routes), sleep=sleeps.append)
 
     assert sleeps == [3.0]
-    assert CAROL in ids(evidence.entries[layout.ENTRA_USERS])
+    assert DAN in ids(evidence.entries[layout.ENTRA_USERS])
 
 
 def test_a_403_fails_only_its_entry_naming_the_graph_permission() -> None:

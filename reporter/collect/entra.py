@@ -44,6 +44,7 @@ SP_FIELDS = (
     "accountEnabled"
 )
 USER_FIELDS = "id,userPrincipalName,mail,otherMails,accountEnabled,userType,displayName"
+_SELECTED = frozenset(USER_FIELDS.split(","))
 GROUP_FIELDS = "id,displayName,membershipRule,groupTypes,securityEnabled"
 # Groups of v1 virtual-group names (idp-apis.md §3.2), then the name regex.
 VIRTUAL_GROUP_FILTER = "startswith(displayName,'CF-')"
@@ -370,8 +371,9 @@ def _members(
 def _users(session: ApiSession, evidence: Evidence, assignments: list[Json]) -> Fetched:
     """Every user an assignment reaches, directly or through a group, by id.
 
-    Read from ``/users/{id}`` with the ``$select`` fields: ``accountEnabled``
-    is not in the default property set (§3.2). A user gone since is skipped.
+    A member list already carries the ``$select`` fields of its users; the
+    rest are read from ``/users/{id}`` with them (``accountEnabled`` is not in
+    the default property set, §3.2). A user gone since is skipped.
     """
     direct = [
         a.get("principalId") for a in assignments if a.get("principalType") == "User"
@@ -386,9 +388,16 @@ def _users(session: ApiSession, evidence: Evidence, assignments: list[Json]) -> 
             *(m.get("id") for m in transitive if _is_user(m)),
         ]
     )
-    found = session.map(partial(_user, session), ids)
+    known = {
+        m["id"]: m
+        for m in [*members, *(m for m in transitive if _is_user(m))]
+        if isinstance(m.get("id"), str) and m.keys() >= _SELECTED
+    }
+    unread = [i for i in ids if i not in known]
+    read = dict(zip(unread, session.map(partial(_user, session), unread), strict=True))
+    found = [known[i] if i in known else read[i] for i in ids]
     users = [user for user in found if user is not None]
-    return Fetched(users, len(ids), len(users))
+    return Fetched(users, len(unread), len(users))
 
 
 def _user(session: ApiSession, user_id: str) -> Json | None:
