@@ -54,7 +54,7 @@ from reporter.collect.http import (
     check_base_url,
 )
 from reporter.collect.idp_file import FileOptions, IdpFile, read_idp_file
-from reporter.collect.interface import AuditWindow
+from reporter.collect.interface import AuditWindow, audit_instant
 from reporter.collect.limiter import RateLimit
 from reporter.collect.okta_auth import ServiceApp, okta_credential
 from reporter.demo.generator import MIN_SIZE
@@ -362,6 +362,13 @@ def collect(
                 "--okta-url needs both Cloudflare apps in Okta (id or label)",
                 hint="pass --okta-v1-app and --okta-v2-app (Okta admin > Applications)",
             )
+        named = {a.lower() for a in account or []}
+        if (all_accounts or len(named) > 1) and out.exists() and not out.is_dir():
+            raise ConfigError(
+                f"--out {out} is a file, but several accounts write one "
+                "<account>.zip each into a directory",
+                hint="pass --out with a directory (new or existing), e.g. snapshots/",
+            )
         tokens = _tokens(okta_url)
         accounts = (
             token_accounts(cloudflare_url, tokens.cloudflare)
@@ -434,7 +441,14 @@ def _audit_window(since: str | None, before: str | None) -> AuditWindow | None:
         if before is not None:
             raise ConfigError("--audit-before needs --audit-since", hint="add it")
         return None
-    return AuditWindow(since=since, before=before or utc_now().isoformat())
+    now = utc_now()
+    if audit_instant("since", since) > now:
+        raise ConfigError(
+            f"--audit-since {since} is in the future (now is {now:%Y-%m-%d %H:%M} "
+            "UTC): no change can have been logged yet",
+            hint="pass a past date as --audit-since",
+        )
+    return AuditWindow(since=since, before=before or now.isoformat())
 
 
 class NotAssessed(ReporterError):

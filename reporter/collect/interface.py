@@ -81,12 +81,36 @@ class AuditWindow:
     before: str
 
     def __post_init__(self) -> None:
-        for name, value in (("since", self.since), ("before", self.before)):
-            if not DATE.fullmatch(value):
-                raise ConfigError(
-                    f"audit {name} {value!r} is not a date",
-                    hint="pass --audit-since as yyyy-mm-dd or an RFC 3339 timestamp",
-                )
+        since = audit_instant("since", self.since)
+        before = audit_instant("before", self.before)
+        if since >= before:
+            raise ConfigError(
+                f"the audit window is empty: since {self.since} is not before "
+                f"{self.before}",
+                hint="pass an --audit-since earlier than --audit-before (which "
+                "defaults to now)",
+            )
+
+
+def audit_instant(name: str, value: str) -> datetime:
+    """``value`` as a UTC instant: a real date or an RFC 3339 timestamp.
+
+    A date is its midnight UTC; a timestamp without a zone is read as UTC.
+    """
+    option = f"--audit-{name}"
+    if not DATE.fullmatch(value):
+        raise ConfigError(
+            f"{option} {value!r} is not a date",
+            hint=f"pass {option} as yyyy-mm-dd or an RFC 3339 timestamp",
+        )
+    try:
+        stamp = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise ConfigError(
+            f"{option} {value!r} is not a real date ({exc})",
+            hint=f"pass {option} as an existing yyyy-mm-dd, e.g. 2026-02-28",
+        ) from exc
+    return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)

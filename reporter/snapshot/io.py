@@ -10,6 +10,7 @@ import os
 import re
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, replace
 from datetime import datetime
@@ -131,6 +132,12 @@ MAX_ENTRY_BYTES = 512 << 20
 
 
 def _read_limited(path: Path) -> bytes:
+    if not path.exists():
+        raise SnapshotError(
+            f"{path}: no such file",
+            path=str(path),
+            hint="check the path; pass the .zip written by 'cf-scim-audit collect'",
+        )
     if not path.is_file():
         raise SnapshotError(
             f"{path} is not a snapshot file"
@@ -165,7 +172,7 @@ def read_snapshot(path: Path, *, max_entry_bytes: int = MAX_ENTRY_BYTES) -> Snap
         ) from exc
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile as exc:
+    except _DAMAGED as exc:
         raise SnapshotError(
             f"{path} is not a snapshot archive (corrupt or truncated)",
             path=str(path),
@@ -209,14 +216,21 @@ def _member_names(
     return names
 
 
+# What a damaged or altered compressed entry raises while it is inflated:
+# a CRC mismatch (BadZipFile), bad deflate data (zlib.error), a cut stream.
+_DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError)
+
+
 def _read_member(archive: zipfile.ZipFile, name: str, path: Path) -> bytes:
     try:
         return archive.read(name)
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+    except _DAMAGED as exc:
         raise SnapshotError(
-            f"{path}: entry {name} is corrupt ({exc})",
+            f"{path}: entry {name} is corrupt or was altered after collection "
+            f"({type(exc).__name__}: {exc})",
             path=str(path),
-            hint="collect it again with 'cf-scim-audit collect'",
+            hint="the file was altered or damaged; collect it again with "
+            "'cf-scim-audit collect'",
         ) from exc
 
 
