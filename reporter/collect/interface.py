@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
@@ -183,31 +184,38 @@ def collect_snapshot(
         limiter=limiter or RateLimiter(config.rate_limit),
         concurrency=config.concurrency,
     )
-    sessions = [cf_session]
-    try:
-        collect_cloudflare(cf_session, evidence, config)
-        if okta is not None:
-            sessions.append(
-                ApiSession(
-                    okta,
-                    records=records,
-                    sleep=sleep,
-                    progress=progress,
-                    limiter=okta_limiter,
-                    concurrency=1,
-                )
-            )
-            collect_okta(sessions[-1], evidence, config)
-        if graph is not None:
-            sessions.append(
-                ApiSession(graph, records=records, sleep=sleep, progress=progress)
-            )
-            collect_entra(sessions[-1], evidence, config)
-    except BaseException:
-        # Threads still fetching stop at their next request.
-        for session in sessions:
-            session.abort()
-        raise
+    # The IdP is another server with its own limits: it is read on a thread of
+    # its own while Cloudflare is, into its own evidence, merged after it.
+    idp_records: list[RequestRecord] = []
+    idp_evidence = Evidence(state, idp_records)
+    idp_jobs: list[tuple[ApiSession, IdpCollector]] = []
+    if okta is not None:
+        okta_session = ApiSession(
+            okta,
+            records=idp_records,
+            sleep=sleep,
+            progress=progress,
+            limiter=okta_limiter,
+            concurrency=1,
+        )
+        idp_jobs.append((okta_session, collect_okta))
+    if graph is not None:
+        graph_session = ApiSession(
+            graph, records=idp_records, sleep=sleep, progress=progress
+        )
+        idp_jobs.append((graph_session, collect_entra))
+    sessions = [cf_session, *(session for session, _ in idp_jobs)]
+    with ThreadPoolExecutor(1, thread_name_prefix="collect-idp") as pool:
+        try:
+            idp = pool.submit(_collect_idps, idp_jobs, idp_evidence, config)
+            collect_cloudflare(cf_session, evidence, config)
+            idp.result()
+        except BaseException:
+            # Threads still fetching stop at their next request.
+            for session in sessions:
+                session.abort()
+            raise
+    _merge(evidence, idp_evidence)
     add_idp_file(evidence, config.idp_file)
     manifest = Manifest(
         format_version=FORMAT_VERSION,
@@ -221,6 +229,27 @@ def collect_snapshot(
         requests=tuple(records),
     )
     return Snapshot(manifest=manifest, entries=evidence.entries)
+
+
+IdpCollector = Callable[[ApiSession, Evidence, CollectConfig], None]
+
+
+def _collect_idps(
+    jobs: list[tuple[ApiSession, IdpCollector]],
+    evidence: Evidence,
+    config: CollectConfig,
+) -> None:
+    """Collect each IdP in turn (Okta, then Entra) into ``evidence``."""
+    for session, collect in jobs:
+        collect(session, evidence, config)
+
+
+def _merge(evidence: Evidence, idp: Evidence) -> None:
+    """The IdP's entries and requests after Cloudflare's, as when read in turn."""
+    evidence.entries.update(idp.entries)
+    evidence.endpoints.extend(idp.endpoints)
+    evidence.records.extend(idp.records)
+    evidence.restored.extend(idp.restored)
 
 
 def _okta_limiter(sleep: Sleep) -> RateLimiter:
