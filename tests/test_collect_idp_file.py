@@ -19,6 +19,8 @@ from hypothesis import strategies as st
 from reporter.collect.idp_file import (
     CANONICAL_COLUMNS,
     EXTRA_COLUMNS,
+    MAX_BYTES,
+    MAX_ROWS,
     FileOptions,
     IdpFileError,
     read_idp_file,
@@ -109,7 +111,9 @@ def test_a_json_rows_object_is_read_like_a_list() -> None:
 
 def test_okta_current_assignments_report() -> None:
     """Okta's report: login, app login as email, instance as label; unassigned rows."""
-    idp = read_idp_file(FIXTURES / "okta_current_assignments_v1.csv")
+    idp = read_idp_file(
+        FIXTURES / "okta_current_assignments_v1.csv", FileOptions(app="v1")
+    )
 
     rows = [dict(r) for r in idp.rows]
     assert idp.format == "okta_current_assignments"
@@ -249,6 +253,9 @@ REFUSALS = [
     ("generic_number_value.json", {}, "line 2, column principal_id", "12"),
     ("generic_duplicate_key.json", {}, "line 2, column user_email", "twice"),
     ("generic_broken.json", {}, "line 4, column 1", "not valid JSON"),
+    ("generic_unclosed_quote.csv", {}, "line 3, column 2 (email)", "not valid CSV"),
+    ("generic_typo_header.csv", {}, "line 1, column 2 (emial)", "not a column"),
+    ("generic_unknown_app.csv", {}, "column 3 (app)", "'v3' is not one of"),
     ("unknown_format.csv", {}, "line 1", "no known format"),
     ("ambiguous_okta_entra.csv", {}, "line 1", "Okta Current Assignments"),
     ("header_only.csv", {}, "line 2", "no rows"),
@@ -300,8 +307,116 @@ def test_a_file_over_the_size_cap_is_refused() -> None:
     """Larger than max_bytes: refused before it is parsed."""
     path = FIXTURES / "generic_short_assignments.csv"
 
-    with pytest.raises(IdpFileError, match="larger than the 64 bytes"):
+    with pytest.raises(IdpFileError, match="is 210 bytes, more than the 64 bytes"):
         read_idp_file(path, max_bytes=64)
+
+
+def test_the_caps_fit_a_real_export_not_a_whole_directory() -> None:
+    """250,000 rows and 48 MiB: a large org's Cloudflare apps, not every app."""
+    assert (MAX_ROWS, MAX_BYTES) == (250_000, 48 * 1024 * 1024)
+
+
+@pytest.mark.parametrize("name", ["generic_short_assignments.csv", "generic_list.json"])
+def test_a_file_over_the_row_cap_is_refused_naming_the_row(name: str) -> None:
+    """One row more than max_rows: refused at that row, with the split to make."""
+    with pytest.raises(IdpFileError) as caught:
+        read_idp_file(FIXTURES / name, max_rows=1)
+
+    assert "more than the 1 rows an --idp-file may hold" in caught.value.message
+    assert caught.value.line == 3
+    assert "one app or one group per file" in caught.value.hint
+
+
+def test_a_symlink_to_a_directory_is_refused_naming_its_target(
+    tmp_path: Path,
+) -> None:
+    """Only regular files are read; a link is followed and its target named."""
+    (tmp_path / "dir").mkdir()
+    (tmp_path / "link.csv").symlink_to(tmp_path / "dir")
+
+    with pytest.raises(IdpFileError) as caught:
+        read_idp_file(tmp_path / "link.csv")
+
+    assert caught.value.path == str(tmp_path / "link.csv")
+    assert f"is a directory ({tmp_path / 'dir'}), not a regular file" in str(
+        caught.value
+    )
+
+
+def test_a_named_pipe_is_refused_before_it_is_opened(tmp_path: Path) -> None:
+    """A FIFO with no writer: exit 2 naming it, instead of waiting forever."""
+    fifo = tmp_path / "assignments.csv"
+    os.mkfifo(fifo)
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_TOKEN")}
+    env["CLOUDFLARE_API_TOKEN"] = TOKEN
+    args = ["collect", "--account", ACCOUNT, "--out", str(tmp_path / "s.zip")]
+
+    # The timeout only stops a hang; the assertions are on the outcome.
+    result = subprocess.run(
+        [sys.executable, "-m", "reporter", *args, "--idp-file", str(fifo)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+
+    assert result.returncode == 2
+    assert f"{fifo}: is a named pipe (FIFO), not a regular file" in result.stderr
+
+
+def test_a_report_of_two_apps_without_an_app_is_refused() -> None:
+    """Okta Current Assignments of v1 and v2, no --idp-file-app: both labels named."""
+    error = refused("okta_current_assignments_two_apps.csv")
+
+    assert (error.line, error.column) == (2, "app")
+    assert "'Cloudflare SCIM (v1)', 'Cloudflare Dashboard'" in error.message
+    assert "--idp-file-app v1 or v2" in error.hint and "app column" in error.hint
+
+
+def test_a_generic_file_naming_an_app_label_without_app_is_refused(
+    tmp_path: Path,
+) -> None:
+    """app_label alone does not say v1 or v2: refused, naming the label."""
+    path = tmp_path / "a.csv"
+    path.write_text("user_email,app_label\nalice@example.com,Cloudflare\n")
+
+    with pytest.raises(IdpFileError, match="app\\(s\\) 'Cloudflare' but not whether"):
+        read_idp_file(path)
+
+
+def test_a_bare_json_string_says_what_the_file_holds(tmp_path: Path) -> None:
+    """A JSON string, in a .json or any other file: named as such, not 'no rows'."""
+    copy = tmp_path / "assignments.csv"
+    copy.write_bytes((FIXTURES / "generic_bare_string.json").read_bytes())
+
+    for path in (FIXTURES / "generic_bare_string.json", copy):
+        with pytest.raises(IdpFileError) as caught:
+            read_idp_file(path)
+        assert caught.value.message == (
+            f"{path}, line 1: "
+            'holds the JSON string "alice@example.com", not a list of row objects'
+        )
+        assert '{"rows": [...]}' in caught.value.hint
+
+
+def test_a_blank_idp_file_group_is_refused() -> None:
+    """--idp-file-group "" or spaces names no group: refused, not read as one."""
+    for group in ("", "  "):
+        with pytest.raises(ConfigError, match="names no group"):
+            read_idp_file(
+                FIXTURES / "entra_download_members_cf_admins.csv",
+                FileOptions(group=group),
+            )
+
+
+def test_a_push_in_error_is_read() -> None:
+    """pushed=error: a group whose push failed, kept as written."""
+    rows = read("generic_push_error.csv")
+
+    assert [(r["group_name"], r["pushed"], r["app"]) for r in rows] == [
+        ("Cloudflare-Admins", "error", "v2")
+    ]
 
 
 def test_an_unknown_idp_file_app_is_refused() -> None:

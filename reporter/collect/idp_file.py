@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import io
 import json
 import logging
-from collections.abc import Callable, Iterable, Mapping
+import os
+import re
+import stat
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from reporter.collect.evidence import Evidence, Fetched
 from reporter.errors import ConfigError
@@ -28,8 +30,15 @@ from reporter.snapshot import layout
 
 log = logging.getLogger(__name__)
 
-# A console export of a large org is a few MB; anything bigger is a wrong file.
-MAX_BYTES = 64 * 1024 * 1024
+# A Current Assignments export of a 100,000-person org with both apps is about
+# 200,000 rows of ~150 bytes. Beyond these caps the file is the wrong export
+# (every app, every group) and would cost gigabytes to analyse.
+MAX_ROWS = 250_000
+MAX_BYTES = 48 * 1024 * 1024
+_SPLIT_HINT = (
+    "export only the Cloudflare apps (one app or one group per file) and "
+    "collect each file into its own snapshot"
+)
 # Only ASCII whitespace is trimmed: U+00A0 and U+200B stay for the analyzer.
 _TRIM = " \t\r\n\f\v"
 
@@ -71,7 +80,7 @@ ALLOWED_VALUES: Mapping[str, tuple[str, ...]] = {
     "principal_type": ("user", "group"),
     "user_status": (*OKTA_USER_STATUSES, "enabled", "disabled"),
     "assignment_scope": ("USER", "GROUP"),
-    "pushed": ("true", "false"),
+    "pushed": ("true", "false", "error"),
     "app": ("v1", "v2"),
     "assigned": ("true", "false"),
 }
@@ -139,8 +148,8 @@ class IdpFile:
         }
 
     def row_objects(self) -> list[dict[str, Any]]:
-        """The ``IDP_FILE_ROWS`` entry."""
-        return [dict(row) for row in self.rows]
+        """The ``IDP_FILE_ROWS`` entry: the rows themselves, not copies."""
+        return [row if isinstance(row, dict) else dict(row) for row in self.rows]
 
 
 # -- formats and their alias tables (headers compared trimmed and casefolded) --
@@ -257,33 +266,50 @@ _SIGNATURES = ", ".join(
 
 
 def read_idp_file(
-    path: Path, options: FileOptions | None = None, *, max_bytes: int = MAX_BYTES
+    path: Path,
+    options: FileOptions | None = None,
+    *,
+    max_bytes: int = MAX_BYTES,
+    max_rows: int = MAX_ROWS,
 ) -> IdpFile:
     """Read ``path`` (CSV or JSON) into canonical rows, or raise IdpFileError."""
     options = options or FileOptions()
-    if options.app is not None and options.app not in APPS:
-        raise ConfigError(
-            f"--idp-file-app {options.app!r} is not v1 or v2",
-            hint="pass --idp-file-app v1 (the legacy SCIM app) or v2 (Dashboard)",
-        )
+    _check_option_values(options)
     data = _read_bytes(path, max_bytes)
+    sha256 = hashlib.sha256(data).hexdigest()
     text = _decode(data, path)
-    headers, records = _parse(text, path)
+    del data  # the text is all that is parsed; keep one copy of the file
+    headers, records = _parse(text, path, max_rows)
     export = _detect(headers, path)
     columns = _map_headers(export, headers, path)
     _check_options(export, columns, options, path)
-    rows = tuple(_row(export, columns, options, rec, path) for rec in records)
+    rows = tuple([_row(export, columns, options, rec, path) for rec in records])
     _check_single_app(rows, options, path)
+    _check_attributed(rows, path)
     name = ENTRA_GROUP_MEMBERS if options.group and export.name == ENTRA_USERS else ""
     log.info("idp file %s: %s, %d rows", path, name or export.name, len(rows))
     return IdpFile(
         name=path.name,
         format=name or export.name,
-        sha256=hashlib.sha256(data).hexdigest(),
+        sha256=sha256,
         rows=rows,
         columns=columns,
         options=options,
     )
+
+
+def _check_option_values(options: FileOptions) -> None:
+    if options.app is not None and options.app not in APPS:
+        raise ConfigError(
+            f"--idp-file-app {options.app!r} is not v1 or v2",
+            hint="pass --idp-file-app v1 (the legacy SCIM app) or v2 (Dashboard)",
+        )
+    if options.group is not None and not options.group.strip():
+        raise ConfigError(
+            f"--idp-file-group {options.group!r} names no group",
+            hint="pass the group's exact name, e.g. --idp-file-group "
+            "'CF-<account id> - Administrator', or drop the option",
+        )
 
 
 def refuse_with_idp_api(idp: IdpFile | None, *, api_idp: bool) -> None:
@@ -308,23 +334,52 @@ def add_idp_file(evidence: Evidence, idp: IdpFile | None) -> None:
     evidence.add(layout.IDP_FILE_SOURCE, Fetched(idp.source(), pages=1, count=1))
 
 
+_KINDS = (
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _refuse_unless_regular(path: Path, mode: int) -> None:
+    """A pipe or device would block or never end: only regular files are read."""
+    if stat.S_ISREG(mode):
+        return
+    kind = next((k for test, k in _KINDS if test(mode)), "not a regular file")
+    resolved = path.resolve()
+    target = f" ({resolved})" if resolved != path.absolute() else ""
+    raise IdpFileError(
+        f"is {kind}{target}, not a regular file",
+        path=path,
+        hint="save the export to a file and pass that file's path",
+    )
+
+
 def _read_bytes(path: Path, max_bytes: int) -> bytes:
     try:
-        with path.open("rb") as handle:
-            data = handle.read(max_bytes + 1)
+        _refuse_unless_regular(path, os.stat(path).st_mode)  # follows symlinks
+        # O_NONBLOCK: a pipe swapped in after the check cannot block the open.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as handle:
+            _refuse_unless_regular(path, os.fstat(handle.fileno()).st_mode)
+            size = os.fstat(handle.fileno()).st_size
+            data = b"" if size > max_bytes else handle.read(max_bytes + 1)
     except OSError as exc:
         raise IdpFileError(
             f"cannot be read: {exc.strerror or exc}",
             path=path,
             hint="check the --idp-file path and its permissions",
         ) from exc
-    if len(data) > max_bytes:
+    if size > max_bytes or len(data) > max_bytes:
         raise IdpFileError(
-            f"is larger than the {max_bytes:,} bytes an --idp-file may hold",
+            f"is {max(size, len(data)):,} bytes, more than the {max_bytes:,} bytes "
+            "an --idp-file may hold",
             path=path,
-            hint="export only the Cloudflare apps and their groups",
+            hint=_SPLIT_HINT,
         )
-    if not data.strip():
+    if not data or data.isspace():
         raise IdpFileError(
             "is empty", path=path, line=1, hint="export the assignments again"
         )
@@ -348,47 +403,86 @@ def _decode(data: bytes, path: Path) -> str:
 
 @dataclass(frozen=True)
 class Record:
-    """One data row as read: its line and header -> (value, column label)."""
+    """One data row as read: its line, header -> value, header -> column label."""
 
     line: int
-    values: Mapping[str, tuple[str, str]]
+    values: Mapping[str, str]
+    labels: Mapping[str, str]  # shared by every record of a file
 
 
-def _parse(text: str, path: Path) -> tuple[list[str], list[Record]]:
-    if text.lstrip(_TRIM)[:1] in ("[", "{"):
-        return _parse_json(text, path)
-    return _parse_csv(text, path)
+def _parse(text: str, path: Path, max_rows: int) -> tuple[list[str], Iterator[Record]]:
+    if path.suffix.casefold() == ".json" or text.lstrip(_TRIM)[:1] in ("[", "{"):
+        return _parse_json(text, path, max_rows)
+    return _parse_csv(text, path, max_rows)
 
 
-def _parse_csv(text: str, path: Path) -> tuple[list[str], list[Record]]:
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+def _too_many(path: Path, line: int, max_rows: int) -> IdpFileError:
+    return IdpFileError(
+        f"holds more than the {max_rows:,} rows an --idp-file may hold",
+        path=path,
+        line=line,
+        hint=_SPLIT_HINT,
+    )
+
+
+def _no_rows(path: Path) -> IdpFileError:
+    return IdpFileError(
+        "holds a header but no rows",
+        path=path,
+        line=2,
+        hint="export the assignments again; an empty export is not evidence",
+    )
+
+
+# Physical lines with their endings, as csv.reader wants them (RFC 4180 §2).
+_LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+\Z")
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The lines of ``text`` one at a time: no list, no second copy of the file."""
+    for match in _LINE.finditer(text):
+        yield match.group()
+
+
+def _parse_csv(
+    text: str, path: Path, max_rows: int
+) -> tuple[list[str], Iterator[Record]]:
+    reader = csv.reader(_lines(text), strict=True)
     try:
-        header = next(reader)
-        headers = [h.strip(_TRIM) for h in header]
-        records = []
-        start = reader.line_num + 1
+        headers = [h.strip(_TRIM) for h in next(reader)]
+    except csv.Error as exc:
+        raise _csv_error(exc, text, 1, [], path) from exc
+    _refuse_scalar_json(text, headers, path)
+    return headers, _csv_records(reader, headers, text, path, max_rows)
+
+
+def _csv_records(
+    reader: Any, headers: list[str], text: str, path: Path, max_rows: int
+) -> Iterator[Record]:
+    labels = {h: f"{n} ({h})" for n, h in enumerate(headers, start=1)}
+    count = 0
+    start = reader.line_num + 1
+    try:
         for fields in reader:
             if any(f.strip(_TRIM) for f in fields):
-                records.append(_csv_record(headers, fields, start, path))
+                count += 1
+                if count > max_rows:
+                    raise _too_many(path, start, max_rows)
+                yield _csv_record(headers, labels, fields, start, path)
             start = reader.line_num + 1
     except csv.Error as exc:
-        raise IdpFileError(
-            f"is not valid CSV: {exc}",
-            path=path,
-            line=reader.line_num,
-            hint="export the file again; quotes must be closed",
-        ) from exc
-    if not records:
-        raise IdpFileError(
-            "holds a header but no rows",
-            path=path,
-            line=2,
-            hint="export the assignments again; an empty export is not evidence",
-        )
-    return headers, records
+        raise _csv_error(exc, text, start, headers, path) from exc
+    if not count:
+        raise _no_rows(path)
 
 
-def _csv_record(headers: list[str], fields: list[str], line: int, path: Path) -> Record:
+def _csv_record(
+    headers: list[str],
+    labels: Mapping[str, str],
+    fields: list[str],
+    line: int,
+    path: Path,
+) -> Record:
     if len(fields) != len(headers):
         raise IdpFileError(
             f"{len(fields)} fields where the header has {len(headers)}",
@@ -397,16 +491,98 @@ def _csv_record(headers: list[str], fields: list[str], line: int, path: Path) ->
             column=str(min(len(fields), len(headers)) + 1),
             hint="quote values that contain commas; every row needs every column",
         )
-    values = {
-        h: (f.strip(_TRIM), f"{n} ({h})")
-        for n, (h, f) in enumerate(zip(headers, fields, strict=True), start=1)
-    }
-    return Record(line=line, values=values)
+    values = {h: f.strip(_TRIM) for h, f in zip(headers, fields, strict=True)}
+    return Record(line=line, values=values, labels=labels)
 
 
-def _parse_json(text: str, path: Path) -> tuple[list[str], list[Record]]:
+def _csv_error(
+    exc: csv.Error, text: str, line: int, headers: list[str], path: Path
+) -> IdpFileError:
+    """A CSV syntax error, naming the row's line and the field it is in."""
+    number = _broken_field(text, _offset_of_line(text, line))
+    name = headers[number - 1] if 0 < number <= len(headers) else ""
+    return IdpFileError(
+        f"is not valid CSV: {exc}",
+        path=path,
+        line=line,
+        column=f"{number} ({name})" if name else str(number),
+        hint="export the file again; a quoted value needs its closing quote "
+        "and a comma right after it",
+    )
+
+
+def _offset_of_line(text: str, line: int) -> int:
+    offset = 0
+    for _ in range(line - 1):
+        found = text.find("\n", offset)
+        if found < 0:
+            return len(text)
+        offset = found + 1
+    return offset
+
+
+def _broken_field(text: str, offset: int) -> int:
+    """The 1-based field of the record at ``offset`` whose quoting is broken."""
+    field_no, quoted, opened = 1, False, 1
+    index = offset
+    while index < len(text):
+        char = text[index]
+        if quoted:
+            if char == '"' and text[index + 1 : index + 2] == '"':
+                index += 1
+            elif char == '"':
+                quoted = False
+                if text[index + 1 : index + 2] not in ("", ",", "\r", "\n"):
+                    return field_no  # a quote closed with text after it
+        elif char == '"':
+            quoted, opened = True, field_no
+        elif char == ",":
+            field_no += 1
+        elif char in "\r\n":
+            return field_no
+        index += 1
+    return opened if quoted else field_no
+
+
+def _refuse_scalar_json(text: str, headers: list[str], path: Path) -> None:
+    """A .csv-less file holding one JSON value (a string, a number) is not a CSV."""
+    if len(headers) != 1 or text.lstrip(_TRIM)[:1] in ("", ","):
+        return
     try:
-        items = list(_json_rows(text))
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        return
+    raise _json_shape_error(value, text, path)
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return f"the JSON boolean {json.dumps(value)}"
+    if isinstance(value, str):
+        return f"the JSON string {json.dumps(value)[:40]}"
+    if isinstance(value, int | float):
+        return f"the JSON number {json.dumps(value)[:40]}"
+    if value is None:
+        return "JSON null"
+    if isinstance(value, dict):
+        return f"a JSON object with keys {sorted(value)[:8]}"
+    return "a JSON list"
+
+
+def _json_shape_error(value: Any, text: str, path: Path) -> IdpFileError:
+    return IdpFileError(
+        f"holds {_json_kind(value)}, not a list of row objects",
+        path=path,
+        line=_line_of(text, _skip(text, 0)),
+        hint='write a list of objects, [{"user_email": "..."}], or {"rows": [...]}',
+    )
+
+
+def _parse_json(
+    text: str, path: Path, max_rows: int
+) -> tuple[list[str], Iterator[Record]]:
+    try:
+        items = _json_rows(text, path, max_rows)
     except json.JSONDecodeError as exc:
         raise IdpFileError(
             f"is not valid JSON: {exc.msg}",
@@ -426,13 +602,23 @@ def _parse_json(text: str, path: Path) -> tuple[list[str], list[Record]]:
             line=1,
             hint="export the assignments again; an empty export is not evidence",
         )
-    headers: list[str] = []
+    raw_keys: dict[str, None] = {}
     for _, obj in items:
-        headers.extend(k for k in obj if k not in headers)
-    return headers, [_json_record(line, obj, path) for line, obj in items]
+        raw_keys.update(dict.fromkeys(obj))
+    labels = {k.strip(_TRIM): k for k in raw_keys}
+    return list(labels), _json_records(items, labels, path)
 
 
-def _json_record(line: int, obj: Mapping[str, Any], path: Path) -> Record:
+def _json_records(
+    items: list[tuple[int, Mapping[str, Any]]], labels: Mapping[str, str], path: Path
+) -> Iterator[Record]:
+    for line, obj in items:
+        yield _json_record(line, obj, labels, path)
+
+
+def _json_record(
+    line: int, obj: Mapping[str, Any], labels: Mapping[str, str], path: Path
+) -> Record:
     values = {}
     for key, value in obj.items():
         if value is None:
@@ -445,8 +631,8 @@ def _json_record(line: int, obj: Mapping[str, Any], path: Path) -> Record:
                 column=key,
                 hint=f'write every value as text, e.g. "{key}": {_as_text(value)}',
             )
-        values[key.strip(_TRIM)] = (value.strip(_TRIM), key)
-    return Record(line=line, values=values)
+        values[key.strip(_TRIM)] = value.strip(_TRIM)
+    return Record(line=line, values=values, labels=labels)
 
 
 def _as_text(value: Any) -> str:
@@ -472,14 +658,15 @@ class _DuplicateKey(ValueError):
 
 
 def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    keys = [k for k, _ in pairs]
-    twice = sorted({k for k in keys if keys.count(k) > 1})
-    if twice:
-        raise _DuplicateKey(twice[0])
-    return dict(pairs)
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        keys = [k for k, _ in pairs]
+        raise _DuplicateKey(sorted({k for k in keys if keys.count(k) > 1})[0])
+    return result
 
 
 _DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicate_keys)
+_SHAPE_HINT = 'write a list of objects, or {"rows": [...]}'
 
 
 def _line_of(text: str, index: int) -> int:
@@ -492,31 +679,66 @@ def _skip(text: str, index: int) -> int:
     return index
 
 
-def _json_rows(text: str) -> Iterable[tuple[int, Mapping[str, Any]]]:
-    """Each object of the top-level list (or of ``rows``) with its line."""
+def _json_rows(
+    text: str, path: Path, max_rows: int
+) -> list[tuple[int, Mapping[str, Any]]]:
+    """Each object of the top-level list (or of ``rows``) with its line.
+
+    The file is decoded once, object by object; anything but a list or
+    ``{"rows": [...]}`` is decoded whole only to say what it holds.
+    """
     start = _skip(text, 0)
+    opening = _rows_list_start(text, start) if text[start : start + 1] == "{" else start
+    if text[opening : opening + 1] != "[":
+        _refuse_whole(text, path)
+    items, end = _array_items(text, opening, path, max_rows)
+    if opening != start:
+        end = _skip(text, end)
+        if text[end : end + 1] != "}":
+            _refuse_whole(text, path)
+        end += 1
+    end = _skip(text, end)
+    if end < len(text):
+        raise json.JSONDecodeError("Extra data", text, end)
+    return items
+
+
+def _rows_list_start(text: str, start: int) -> int:
+    """Where the list of ``{"rows": [...]}`` opens; -1 when the object differs."""
+    index = _skip(text, start + 1)
+    if text[index : index + 1] != '"':
+        return -1
+    key, index = _DECODER.raw_decode(text, index)
+    index = _skip(text, index)
+    if key != "rows" or text[index : index + 1] != ":":
+        return -1
+    return _skip(text, index + 1)
+
+
+def _refuse_whole(text: str, path: Path) -> NoReturn:
     whole = json.loads(text)  # a syntax error carries its line and column
+    line = _line_of(text, _skip(text, 0))
     if isinstance(whole, dict):
-        if set(whole) != {"rows"} or not isinstance(whole["rows"], list):
-            raise _ShapeError(
-                f'an object with keys {sorted(whole)}, not {{"rows": [...]}}',
-                _line_of(text, start),
-                'write a list of objects, or {"rows": [...]}',
-            )
-        start = _skip(text, text.index(":", text.index('"rows"', start)) + 1)
-    elif not isinstance(whole, list):
         raise _ShapeError(
-            "is not a list of objects",
-            _line_of(text, start),
-            'write a list of objects, or {"rows": [...]}',
+            f'an object with keys {sorted(whole)}, not {{"rows": [...]}}',
+            line,
+            _SHAPE_HINT,
         )
-    yield from _array_items(text, start)
+    raise _json_shape_error(whole, text, path)
 
 
-def _array_items(text: str, index: int) -> Iterable[tuple[int, Mapping[str, Any]]]:
+def _array_items(
+    text: str, index: int, path: Path, max_rows: int
+) -> tuple[list[tuple[int, Mapping[str, Any]]], int]:
+    """The objects of the list opening at ``index``, and where it ends."""
+    items: list[tuple[int, Mapping[str, Any]]] = []
     index = _skip(text, index + 1)  # past "["
-    while index < len(text) and text[index] != "]":
-        line = _line_of(text, index)
+    if text[index : index + 1] == "]":
+        return items, index + 1
+    line, counted = _line_of(text, index), index
+    while True:
+        line += text.count("\n", counted, index)  # counted once, not from 0
+        counted = index
         try:
             item, end = _DECODER.raw_decode(text, index)
         except _DuplicateKey as exc:
@@ -528,10 +750,15 @@ def _array_items(text: str, index: int) -> Iterable[tuple[int, Mapping[str, Any]
                 line,
                 "write each row as an object of column names to text values",
             )
-        yield line, item
+        if len(items) >= max_rows:
+            raise _too_many(path, line, max_rows)
+        items.append((line, item))
         index = _skip(text, end)
-        if index < len(text) and text[index] == ",":
-            index = _skip(text, index + 1)
+        if text[index : index + 1] == "]":
+            return items, index + 1
+        if text[index : index + 1] != ",":
+            raise json.JSONDecodeError("Expecting ',' delimiter", text, index)
+        index = _skip(text, index + 1)
 
 
 # -- recognising the format --
@@ -561,6 +788,7 @@ def _detect(headers: list[str], path: Path) -> ExportFormat:
 def _refuse_near_miss(keys: set[str], headers: list[str], path: Path) -> None:
     """A file with some of a format's headers: name the ones it lacks."""
     generic = FORMATS[0]
+    unknown = [h for h in headers if h.casefold() not in generic.aliases]
     if keys <= set(generic.aliases):
         raise IdpFileError(
             f"a generic file needs a column {' or '.join(IDENTITY_COLUMNS)}",
@@ -579,6 +807,16 @@ def _refuse_near_miss(keys: set[str], headers: list[str], path: Path) -> None:
                 column="(missing)",
                 hint="export the report again without removing columns",
             )
+    if len(unknown) < len(headers) - len(unknown):
+        # Mostly generic columns: the others are typos, not another format.
+        number = headers.index(unknown[0]) + 1
+        raise IdpFileError(
+            f"{unknown[0]!r} is not a column of the generic format",
+            path=path,
+            line=1,
+            column=f"{number} ({unknown[0]})",
+            hint="docs/idp-file.md lists the generic columns; rename or drop it",
+        )
 
 
 def _matches(export: ExportFormat, keys: set[str]) -> bool:
@@ -638,6 +876,32 @@ def _check_options(
         )
 
 
+def _check_attributed(rows: Iterable[Mapping[str, Any]], path: Path) -> None:
+    """A row that names an app must say whether it is the v1 or the v2 app.
+
+    Okta's reports name the app by its label only; read as neither app, the
+    rows would reach no v1 or v2 check at all.
+    """
+    unsaid: dict[str, int] = {}
+    for row in rows:
+        if not row["app"] and (row["app_label"] or row["app_id"]):
+            unsaid.setdefault(row["app_label"] or row["app_id"], row["line"])
+    if not unsaid:
+        return
+    labels = [repr(label) for label in unsaid]
+    more = f" and {len(labels) - 5} more" if labels[5:] else ""
+    shown = ", ".join(labels[:5]) + more
+    raise IdpFileError(
+        f"rows name the app(s) {shown} but not whether each is the v1 (legacy "
+        "SCIM) or the v2 (Cloudflare Dashboard) app",
+        path=path,
+        line=next(iter(unsaid.values())),
+        column="app",
+        hint="export one app per file and pass --idp-file-app v1 or v2, or add "
+        "an app column holding v1 or v2 on every row",
+    )
+
+
 def _check_single_app(
     rows: Iterable[Mapping[str, Any]], options: FileOptions, path: Path
 ) -> None:
@@ -672,16 +936,16 @@ def _row(
     row.update(export.constants)
     row.update(_option_values(export, options))
     given = set()
-    for header, (value, label) in record.values.items():
+    for header, value in record.values.items():
         target = columns.get(header)
-        cell = Cell(path, record.line, label)
         translate = export.translate.get(header.casefold())
         if translate is not None:
-            value = translate[1](value, cell)
+            value = translate[1](value, Cell(path, record.line, record.labels[header]))
         # An empty value is "not given": it keeps the format's default.
         if target is None or (not value and row[target]):
             continue
-        _check_value(target, value, cell)
+        if target in ALLOWED_VALUES:
+            _check_value(target, value, Cell(path, record.line, record.labels[header]))
         row[target] = value
         given.add(target)
     if not row["assigned"] and "assigned" not in given:
@@ -711,7 +975,7 @@ def _check_value(column: str, value: str, cell: Cell) -> None:
         return
     if value.casefold() not in {a.casefold() for a in allowed}:
         raise IdpFileError(
-            f"{value!r} is not a {column} value",
+            f"{value!r} is not one of the values {column} may hold",
             path=cell.path,
             line=cell.line,
             column=cell.column,
