@@ -25,7 +25,7 @@ from reporter.analyze.effective import (
     is_super_admin_grant,
     shadowing_denies,
 )
-from reporter.analyze.facts import Facts
+from reporter.analyze.facts import Facts, gc_paused
 from reporter.analyze.identity import clean_email, email_key, name_key
 from reporter.analyze.inputs import text
 from reporter.analyze.model import (
@@ -135,6 +135,13 @@ def run_checks(
     facts: Facts, account_id: str
 ) -> tuple[tuple[Finding, ...], tuple[NotAssessed, ...]]:
     """Run every check; return the findings and the checks that could not run."""
+    with gc_paused():
+        return _run_checks(facts, account_id)
+
+
+def _run_checks(
+    facts: Facts, account_id: str
+) -> tuple[tuple[Finding, ...], tuple[NotAssessed, ...]]:
     findings: list[Finding] = []
     not_assessed: list[NotAssessed] = []
     idp = facts.directory.idp

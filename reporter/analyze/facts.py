@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import gc
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from reporter.analyze.cloudflare import CloudflareView, member_email, scim_group_ids
@@ -48,8 +50,31 @@ class Facts:
         return self.inputs.account_id
 
 
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """The cyclic garbage collector off while the block runs, as it was after.
+
+    The analysis builds hundreds of thousands of objects, none of them in a
+    reference cycle, beside the millions of the parsed snapshot: each full
+    collection walks them all, a third of the CPU time of a 20,000-member
+    analysis. Reference counting still frees every object meanwhile.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def build_facts(snapshot: Snapshot) -> Facts:
     """Index ``snapshot`` and compute grants, virtual groups and user groups."""
+    with gc_paused():
+        return _build_facts(snapshot)
+
+
+def _build_facts(snapshot: Snapshot) -> Facts:
     inputs = Inputs(snapshot)
     view = CloudflareView.from_inputs(inputs)
     okta = OktaView.from_inputs(inputs)
