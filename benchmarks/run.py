@@ -255,6 +255,9 @@ NOTES = (
     "after `load`; the browser starts before the clock.",
     "- The demo generator scales user groups with members (300 at 20,000), so XL "
     "has 1,500 user groups, not the issue's 1,000.",
+    "- The IdP (Okta here) is read on a thread of its own while Cloudflare is, "
+    "one request at a time as idp-apis.md §2.3 advises; the floor still divides "
+    "every request, Okta's too, by the Cloudflare concurrency.",
 )
 
 
