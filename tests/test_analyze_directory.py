@@ -31,6 +31,7 @@ from idp_fixtures import (
     entra_user,
     file_entries,
     file_group_row,
+    file_row,
     file_user_row,
     v1_name,
 )
@@ -421,3 +422,26 @@ def test_file_app_column_and_unassignments_decide() -> None:
 
     assert [(a.app, a.login) for a in found.assignments] == [("v1", "ola@example.com")]
     assert {u.login for u in found.users} == {"ola@example.com", "pia@example.com"}
+
+
+def test_file_push_target_with_a_cf_name_is_a_group_of_the_pushed_members() -> None:
+    """As on Okta, a CF- push target is a group; its people are the source's."""
+    target = v1_name("Administrator")
+    group = file_row(
+        2,
+        app_label="Cloudflare SCIM",
+        principal_type="group",
+        principal_name="Admins",
+        group_id="g-admins",
+        group_name="Admins",
+        pushed="true",
+        push_target_name=target,
+    )
+    ned = file_user_row(3, "ned@example.com", "", group="Admins")
+    ned["group_id"] = "g-admins"
+
+    found = directory(file_entries([group, ned]))
+
+    pushed = found.groups[f"push:{target}"]
+    assert (pushed.name, pushed.direct) == (target, ("u-ned@example.com",))
+    assert found.groups["g-admins"].name == "Admins"

@@ -6,19 +6,24 @@ on the fixed data; checks whose inputs are missing say so.
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
+import pytest
 from analyze_fixtures import (
     V1_APP_ID,
     V2_APP_ID,
     analyze_entries,
     cloudflare_entries,
+    entries_from_organization,
     failure,
     member,
     okta_app,
     okta_entries,
     okta_user,
     policy,
+    snapshot_from_entries,
     user_group,
 )
 from idp_fixtures import (
@@ -28,11 +33,16 @@ from idp_fixtures import (
     entra_user,
     file_entries,
     file_group_row,
+    file_row,
     file_user_row,
     v1_name,
 )
 
+from reporter.analyze import analyze
+from reporter.analyze.checks import CHECKS, NEUTRAL_IDS, for_idp
 from reporter.analyze.model import Analysis, Finding, Severity
+from reporter.collect.idp_file import read_idp_file
+from reporter.demo import build_organization
 from reporter.snapshot import layout
 
 ALICE, BOB = "alice@example.com", "bob@example.com"
@@ -88,7 +98,7 @@ def test_member_unknown_to_entra() -> None:
 
     assert (finding.subject, finding.detail) == (
         ALICE,
-        f"No Entra ID user of any status has the email {ALICE!r}.",
+        f"No user of any status in Entra ID has the email {ALICE!r}.",
     )
 
 
@@ -414,3 +424,106 @@ def test_missing_entra_users_use_the_neutral_ids() -> None:
         for n in analysis.not_assessed
         if n.check_id == "idp-member-unknown"
     )
+
+
+def test_a_file_without_group_columns_cannot_assess_the_group_checks() -> None:
+    """No group_name or group_id: the CF- group checks say so, naming the column."""
+    analysis = run(file_entries([file_user_row(2, ALICE, "Cloudflare")]))
+
+    blind = {n.check_id: n for n in analysis.not_assessed}
+    for check_id in (
+        "idp-group-foreign-account",
+        "idp-group-unknown-role",
+        "idp-v2-group-prefixed-cf",
+        "idp-virtual-group-assigned",
+    ):
+        assert "names no groups" in blind[check_id].reason, check_id
+        assert "group_name" in blind[check_id].hint, check_id
+
+
+def test_a_user_list_file_cannot_assess_app_assignments() -> None:
+    """Rows naming no app: the app checks are not assessed, not 'assigned to none'."""
+    row = file_row(2, user_email=ALICE, user_status="ACTIVE", principal_type="user")
+
+    analysis = run(file_entries([row]))
+
+    blind = {n.check_id: n for n in analysis.not_assessed}
+    assert "--idp-file-app" in blind["idp-member-not-assigned"].hint
+    assert "idp-assigned-v1-only" in blind
+    assert not found(analysis, "idp-member-not-assigned")
+
+
+def test_file_push_error_carries_its_summary() -> None:
+    """push_error, when the file gives it, is the finding's reason."""
+    row = file_group_row(2, "Cloudflare-Admins", "Cloudflare", pushed="error")
+    row["push_error"] = "group names starting with CF are reserved"
+
+    (finding,) = found(run(file_entries([row])), "idp-push-mapping-error")
+
+    assert finding.detail == (
+        "The push of 'Cloudflare-Admins' is in error: "
+        "group names starting with CF are reserved."
+    )
+
+
+# -- the demo organization through its --idp-file, against the Okta API run --
+
+DEMO_FILE = Path(__file__).parents[1] / "docs" / "examples" / "idp-file"
+# IdP checks with no subject in the demo organization: the Okta API run of the
+# same organization finds none either (asserted below).
+NO_SUBJECT_IN_THE_DEMO = {
+    "idp-ambiguous-match",
+    "idp-assigned-both",
+    "idp-group-membership-differs",
+    "idp-inactive-admin-still-member",
+    "idp-guest-probable-match",
+    "idp-member-not-assigned",
+    "idp-username-not-mail",
+    "idp-virtual-group-assigned",
+}
+OKTA_IDS = {neutral: okta for okta, neutral in NEUTRAL_IDS.items()}
+
+
+def unmapped(names: list[str]) -> list[str]:
+    """Subjects without their mapping id: Okta's id, the file's line."""
+    return sorted(re.sub(r" \(mapping [^)]*\)$", "", n) for n in names)
+
+
+@pytest.mark.parametrize("name", ["demo-okta.csv", "demo-okta.json"])
+def test_every_idp_check_on_the_demo_file_finds_what_the_okta_api_run_finds(
+    name: str,
+) -> None:
+    """Each IdP check on the file: the Okta run's subjects, or 'could not assess'."""
+    org = build_organization()
+    account = org.cloudflare.account["id"]
+    entries = entries_from_organization(org)
+    idp = read_idp_file(DEMO_FILE / name)
+    cloudflare = {k: v for k, v in entries.items() if not k.startswith("okta/")}
+    from_file = {
+        **cloudflare,
+        layout.IDP_FILE_ROWS: idp.row_objects(),
+        layout.IDP_FILE_SOURCE: idp.source(),
+    }
+
+    okta = analyze(snapshot_from_entries(entries, account_id=account))
+    filed = analyze(snapshot_from_entries(from_file, account_id=account))
+
+    blind = {n.check_id: n for n in filed.not_assessed}
+    assert set(blind) == {"idp-nested-only-user"}
+    assert "nested" in blind["idp-nested-only-user"].reason
+    empty = set()
+    for spec in (s for s in CHECKS if s.idp):
+        for check_id in sorted({for_idp(i, "file") for i in spec.ids}):
+            if for_idp(spec.ids[0], "file") in blind:
+                continue
+            want = unmapped(subjects(okta, OKTA_IDS.get(check_id, check_id)))
+            assert unmapped(subjects(filed, check_id)) == want, check_id
+            if not want:
+                empty.add(check_id)
+    assert empty == NO_SUBJECT_IN_THE_DEMO
+    for check_id in (
+        "idp-group-foreign-account",
+        "idp-group-unknown-role",
+        "idp-push-mapping-error",
+    ):
+        assert subjects(filed, check_id), check_id

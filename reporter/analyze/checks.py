@@ -470,7 +470,7 @@ def members_not_in_okta(facts: Facts) -> Iterator[Hit]:
             subject=member.email,
             check_id="pending-invite-not-in-okta" if pending else "member-not-in-okta",
             detail=(
-                f"No {directory.name} user of any status has the email "
+                f"No user of any status in {directory.name} has the email "
                 f"{member.email!r}{caveat}."
             ),
             member_ids=(member.member_id,),

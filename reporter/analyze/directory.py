@@ -292,6 +292,11 @@ _NEEDS: dict[str, dict[str, tuple[str, ...]]] = {
 }
 # Needs a file import answers only when it has the push columns.
 _FILE_PUSH_NEEDS = frozenset({"push_mappings", "virtual_links"})
+# ... the group columns (or --idp-file-group), and a Cloudflare app.
+_FILE_GROUP_NEEDS = frozenset({"groups", "group_members", "app_groups"})
+_GROUP_COLUMNS = ("group_name", "group_id")
+_FILE_APP_NEEDS = frozenset({"apps", "app_users", "app_groups"})
+_APP_COLUMNS = ("app", "app_id", "app_label")
 _SOURCES = {"okta": "okta/", "entra": "entra/", "file": "idp_file/"}
 
 
@@ -328,6 +333,18 @@ def idp_missing(inputs: Inputs, idp: str, needs: Iterable[str]) -> tuple[Missing
             continue
         if idp == "file" and need in _FILE_PUSH_NEEDS and not _file_pushes(inputs):
             absent.append(_FILE_HAS_NO_PUSH_STATE)
+        if (
+            idp == "file"
+            and need in _FILE_GROUP_NEEDS
+            and not _file_has(inputs, _GROUP_COLUMNS, "group")
+        ):
+            absent.append(_FILE_HAS_NO_GROUPS)
+        if (
+            idp == "file"
+            and need in _FILE_APP_NEEDS
+            and not _file_has(inputs, _APP_COLUMNS, "app")
+        ):
+            absent.append(_FILE_HAS_NO_APPS)
         entries.extend(_NEEDS[idp][need])
     return inputs.missing(dict.fromkeys(entries)) + tuple(dict.fromkeys(absent))
 
@@ -347,6 +364,39 @@ def file_has_push_state(inputs: Inputs) -> bool:
     if isinstance(columns, dict):
         return "pushed" in columns.values()
     return any(text(row, "pushed") for row in inputs.items(layout.IDP_FILE_ROWS))
+
+
+def _file_has(inputs: Inputs, columns: tuple[str, ...], option: str) -> bool:
+    """Whether the file import has one of ``columns``, or the option setting it.
+
+    Rows not collected are named missing on their own. Without ``source.json``
+    a row that fills one of the columns shows the file had it.
+    """
+    if not inputs.has(layout.IDP_FILE_ROWS):
+        return True
+    source = inputs.mapping(layout.IDP_FILE_SOURCE)
+    found = source.get("columns")
+    if isinstance(found, dict):
+        return bool(source.get(option)) or any(c in found.values() for c in columns)
+    rows = inputs.items(layout.IDP_FILE_ROWS)
+    return any(text(row, c) for row in rows for c in columns)
+
+
+_FILE_HAS_NO_GROUPS = Missing(
+    entry=layout.IDP_FILE_ROWS,
+    reason="the file import names no groups (no group_name or group_id column)",
+    hint=(
+        "add the group_name column (docs/idp-file.md), or pass --idp-file-group "
+        "for an Entra Download members file"
+    ),
+)
+
+
+_FILE_HAS_NO_APPS = Missing(
+    entry=layout.IDP_FILE_ROWS,
+    reason="the file import names no Cloudflare app (no app column)",
+    hint="add the app column (v1 or v2), or pass --idp-file-app v1|v2",
+)
 
 
 _FILE_HAS_NO_NESTING = Missing(
@@ -775,18 +825,42 @@ def _file(inputs: Inputs, account_id: str) -> Directory:
             members.setdefault(group_id, []).append(user.user_id)
         if app and _file_assigns(row):
             assignments.append(_file_assignment(app, user, row, group_id))
+    groups = {
+        gid: IdpGroup(gid, name, tuple(dict.fromkeys(members.get(gid, []))))
+        for gid, name in names.items()
+    }
     return Directory(
         idp="file",
         users=tuple(users.values()),
         apps=_file_apps(rows, tags),
         assignments=tuple(assignments),
         group_assignments=tuple(group_assignments),
-        groups={
-            gid: IdpGroup(gid, name, tuple(dict.fromkeys(members.get(gid, []))))
-            for gid, name in names.items()
-        },
+        groups={**groups, **_file_push_targets(mappings, groups, account_id)},
         mappings=tuple(mappings),
     )
+
+
+def _file_push_targets(
+    mappings: list[PushMapping], groups: Mapping[str, IdpGroup], account_id: str
+) -> dict[str, IdpGroup]:
+    """The CF- groups a file's groups are pushed to, as groups of their own.
+
+    As on Okta (idp-apis.md §1) the CF- name may live on the push target only
+    (``push_target_name``); its people are the pushed groups' members.
+    """
+    targets: dict[str, IdpGroup] = {}
+    for mapping in mappings:
+        name = mapping.target_name
+        if name_key(name) == name_key(mapping.source_name):
+            continue
+        if parse_v1_name(name, account_id) is None:
+            continue
+        source = groups.get(mapping.source_id)
+        key = f"push:{name}"
+        known = targets.get(key, IdpGroup(key, name, ()))
+        direct = (*known.direct, *(source.direct if source else ()))
+        targets[key] = IdpGroup(key, name, tuple(dict.fromkeys(direct)))
+    return targets
 
 
 def _app_key(row: Json) -> str:
@@ -906,7 +980,7 @@ def _file_mapping(app: str, row: Json, group_id: str) -> PushMapping:
         target_name=text(row, "push_target_name") or text(row, "group_name"),
         status=status,
         raw_status=raw,
-        error="",
+        error=text(row, "push_error"),
     )
 
 

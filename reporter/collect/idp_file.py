@@ -57,6 +57,7 @@ CANONICAL_COLUMNS = (
     "assignment_scope",
     "pushed",
     "push_target_name",
+    "push_error",
 )
 # Fields each row carries besides the canonical columns (layout.IDP_FILE_ROWS):
 # ``app`` says which Cloudflare app the row is about, ``assigned`` whether it

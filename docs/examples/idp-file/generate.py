@@ -59,8 +59,9 @@ def _app_rows(okta: OktaOrg, tag: str, app: Json) -> Iterator[dict[str, str]]:
             principal_name=groups[group_id]["profile"]["name"],
             group_id=group_id,
             group_name=groups[group_id]["profile"]["name"],
-            pushed="true" if mapping else "false",
+            pushed=_pushed(mapping),
             push_target_name=target["profile"]["name"] if target else "",
+            push_error=(mapping or {}).get("errorSummary") or "",
             assigned="true" if group_id in assigned else "false",
         )
     for group_id in mappings:
@@ -70,6 +71,13 @@ def _app_rows(okta: OktaOrg, tag: str, app: Json) -> Iterator[dict[str, str]]:
                 "group_id": group_id,
                 "group_name": groups[group_id]["profile"]["name"],
             }
+
+
+def _pushed(mapping: Json | None) -> str:
+    """true, false, or error when Okta stopped pushing the group."""
+    if mapping is None:
+        return "false"
+    return "error" if mapping.get("status") == "ERROR" else "true"
 
 
 def _user_row(user: Json, *, app: Json | None, okta: OktaOrg) -> dict[str, str]:
