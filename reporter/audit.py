@@ -7,6 +7,7 @@ open findings by the gate. Today's date is always passed in.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -26,15 +27,17 @@ from reporter.findings_json import (
     report_document,
     to_bytes,
 )
-from reporter.gate import Gate, GateResult, evaluate
+from reporter.gate import Gate, GateResult, evaluate, unassessed_of
 from reporter.pipeline import (
     Tokens,
     collect_to_file,
     refuse_existing,
+    refuse_existing_report,
 )
 from reporter.render import Report, build_report, render_reports, write_outputs
 from reporter.render.accounts import render_account_reports
 from reporter.render.audit_log import AuditLogView, audit_log_view
+from reporter.render.diff import BASENAME as DIFF_BASENAME
 from reporter.render.diff import build_diff_view, render_diff
 from reporter.render.redact import (
     REDACTION_KEY,
@@ -48,6 +51,7 @@ from reporter.suppress import Suppression, SuppressionOutcome, apply_suppression
 
 FORMATS = ("html", "pdf", "xlsx", "json")
 BASENAME = "readiness"  # render_reports' default: readiness.html, .pdf, .xlsx
+_log = logging.getLogger(__name__)
 CHECK_SNAPSHOT = "snapshot.zip"
 REPORT_JSON = "findings.json"
 DIFF_JSON = "diff.json"
@@ -91,12 +95,17 @@ def run_report(
     judging: Judging,
     *,
     redact: bool = False,
+    force: bool = False,
 ) -> RunOutcome:
     """Analyse ``snapshot``, write the reports and judge the findings.
 
     ``redact`` reports from the redacted analysis, so every format holds the
-    same pseudonyms, and writes the key beside them.
+    same pseudonyms, and writes the key beside them. Without ``force`` an
+    earlier report set in ``out_dir`` is refused before anything is read.
     """
+    extra = (REDACTION_KEY,) if redact else ()
+    targets = report_targets(formats, out_dir, extra=extra)
+    refuse_reports(targets, force=force, protect=(snapshot,))
     read = read_snapshot(snapshot)
     write = report_redacted if redact else report_analysis
     return write(
@@ -125,7 +134,12 @@ def report_analysis(
     ``files`` (name, bytes) join the reports' all-or-nothing write.
     """
     outcome = apply_suppressions(analysis.findings, judging.suppressions, judging.today)
-    result = evaluate(outcome, judging.gate, analysis.not_assessed)
+    result = evaluate(
+        outcome,
+        judging.gate,
+        analysis.not_assessed,
+        unassessed=unassessed_of(analysis),
+    )
 
     visual = [f for f in formats if f != "json"]
     extra = list(files)
@@ -184,10 +198,15 @@ def report_redacted(
 
 
 def snapshot_paths(given: Sequence[Path]) -> list[Path]:
-    """The snapshots named: each file as given, each folder's ``*.zip`` by name."""
+    """The snapshots named: each file as given, each folder's ``*.zip`` by name.
+
+    In a folder, every ``*.zip`` is read as a snapshot (one that is not fails
+    the run); any other file is skipped with a warning naming it, hidden files
+    (``collect``'s own working files) silently.
+    """
     found: list[Path] = []
     for path in given:
-        found += sorted(path.glob("*.zip")) if path.is_dir() else [path]
+        found += _folder_snapshots(path) if path.is_dir() else [path]
     if not found:
         raise ConfigError(
             f"no snapshot (*.zip) in {', '.join(str(p) for p in given)}",
@@ -196,19 +215,36 @@ def snapshot_paths(given: Sequence[Path]) -> list[Path]:
     return found
 
 
+def _folder_snapshots(folder: Path) -> list[Path]:
+    files = sorted(p for p in folder.iterdir() if not p.name.startswith("."))
+    for skipped in (p for p in files if p.suffix != ".zip"):
+        _log.warning("skipped %s: not a snapshot (*.zip)", skipped)
+    return [p for p in files if p.suffix == ".zip" and p.is_file()]
+
+
 def run_accounts_report(
-    snapshots: Sequence[Path], formats: Sequence[str], out_dir: Path, judging: Judging
+    snapshots: Sequence[Path],
+    formats: Sequence[str],
+    out_dir: Path,
+    judging: Judging,
+    *,
+    force: bool = False,
 ) -> RunOutcome:
     """One report set over several accounts' snapshots; every finding is judged.
 
     The gate counts the open findings of every account, so the run fails
-    when any account does. No report may overwrite one of the snapshots.
+    when any account does. No report may overwrite one of the snapshots,
+    nor, without ``force``, an earlier report set.
     """
+    refuse_reports(report_targets(formats, out_dir), force=force, protect=snapshots)
     analyses, reports = _account_reports(snapshots, judging)
     findings = [f for a in analyses for f in a.findings]
     outcome = apply_suppressions(findings, judging.suppressions, judging.today)
     not_assessed = [n for a in analyses for n in a.not_assessed]
-    result = evaluate(outcome, judging.gate, not_assessed)
+    unassessed = [
+        line for a in analyses for line in unassessed_of(a, prefix=f"{a.account_id}: ")
+    ]
+    result = evaluate(outcome, judging.gate, not_assessed, unassessed=unassessed)
 
     extra = []
     if "json" in formats:
@@ -226,8 +262,17 @@ def _account_reports(
 ) -> tuple[list[Analysis], list[Report]]:
     """Each snapshot's analysis, and its report with its own suppressions marked."""
     analyses, reports = [], []
+    seen: dict[str, Path] = {}
     for path in snapshots:
         snapshot = read_snapshot(path)
+        account = snapshot.manifest.account_id.lower()
+        if account in seen:
+            raise ConfigError(
+                f"account {account} is in two snapshots: {seen[account]} and {path}",
+                hint="pass one snapshot per account; 'diff' compares two of one "
+                "account",
+            )
+        seen[account] = path
         analysis = analyze(snapshot)
         outcome = apply_suppressions(
             analysis.findings, judging.suppressions, judging.today
@@ -237,10 +282,36 @@ def _account_reports(
     return analyses, reports
 
 
+def report_targets(
+    formats: Sequence[str],
+    out_dir: Path,
+    *,
+    basename: str = BASENAME,
+    json_name: str = REPORT_JSON,
+    extra: Sequence[str] = (),
+) -> list[Path]:
+    """Every report file a run writes into ``out_dir`` for ``formats``."""
+    names = [f"{basename}.{f}" if f != "json" else json_name for f in formats]
+    return [out_dir / name for name in (*names, *extra)]
+
+
+def refuse_reports(
+    targets: Sequence[Path], *, force: bool, protect: Sequence[Path] = ()
+) -> None:
+    """An earlier report set is replaced only with ``force`` (as ``check``).
+
+    A ``protect`` path (an input snapshot) is left to the write, which
+    refuses it even with ``force``.
+    """
+    inputs = {p.resolve() for p in protect}
+    for target in targets:
+        if target.resolve() not in inputs:
+            refuse_existing_report(target, force=force)
+
+
 def check_targets(formats: Sequence[str], out_dir: Path) -> list[Path]:
     """Every file ``check`` writes into ``out_dir``: the snapshot, then the reports."""
-    names = [f"{BASENAME}.{f}" if f != "json" else REPORT_JSON for f in formats]
-    return [out_dir / CHECK_SNAPSHOT, *(out_dir / name for name in names)]
+    return [out_dir / CHECK_SNAPSHOT, *report_targets(formats, out_dir)]
 
 
 def run_check(
@@ -261,13 +332,12 @@ def run_check(
     leaves the previous set whole and no new file behind.
     """
     targets = check_targets(formats, out_dir)
-    if not force:
-        for target in targets:
-            refuse_existing(target)
+    refuse_existing(targets[0], force=force)
+    refuse_reports(targets[1:], force=force)
     staging = out_dir / f".{CHECK_SNAPSHOT}.check"
     try:
         collect_to_file(config, tokens, staging, progress=progress)
-        outcome = run_report(staging, formats, out_dir, judging)
+        outcome = run_report(staging, formats, out_dir, judging, force=True)
         os.replace(staging, targets[0])
     finally:
         staging.unlink(missing_ok=True)
@@ -280,10 +350,27 @@ def run_diff(
     formats: Sequence[str],
     out_dir: Path,
     judging: Judging,
+    *,
+    force: bool = False,
 ) -> RunOutcome:
-    """Diff two snapshots of one account, write the diff reports, judge them."""
-    diff = diff_analyses(analyze(read_snapshot(before)), analyze(read_snapshot(after)))
-    return report_diff(diff, formats, out_dir, judging, protect=(before, after))
+    """Diff two snapshots of one account, write the diff reports, judge them.
+
+    Without ``force`` an earlier diff set in ``out_dir`` is refused first.
+    """
+    targets = report_targets(
+        formats, out_dir, basename=DIFF_BASENAME, json_name=DIFF_JSON
+    )
+    refuse_reports(targets, force=force, protect=(before, after))
+    later = analyze(read_snapshot(after))
+    diff = diff_analyses(analyze(read_snapshot(before)), later)
+    return report_diff(
+        diff,
+        formats,
+        out_dir,
+        judging,
+        protect=(before, after),
+        unassessed=unassessed_of(later),
+    )
 
 
 def report_diff(
@@ -293,12 +380,22 @@ def report_diff(
     judging: Judging,
     *,
     protect: Sequence[Path] = (),
+    unassessed: Sequence[str] = (),
 ) -> RunOutcome:
-    """Write the reports of ``diff``; only its own and new findings gate."""
+    """Write the reports of ``diff``; only its own and new findings gate.
+
+    ``unassessed``: the after snapshot's steps that could not assess (strict).
+    """
     judged = diff.findings + diff.new_findings + diff.persisting_findings
     outcome = apply_suppressions(judged, judging.suppressions, judging.today)
     gated = frozenset(f.finding_id for f in diff.gating_findings)
-    result = evaluate(outcome, judging.gate, diff.not_assessed, gated_ids=gated)
+    result = evaluate(
+        outcome,
+        judging.gate,
+        diff.not_assessed,
+        gated_ids=gated,
+        unassessed=unassessed,
+    )
 
     view = build_diff_view(diff, outcome, result, judging.today)
     visual = [f for f in formats if f != "json"]

@@ -59,7 +59,7 @@ from reporter.collect.limiter import RateLimit
 from reporter.collect.okta_auth import ServiceApp, okta_credential
 from reporter.demo.generator import MIN_SIZE
 from reporter.errors import ConfigError, ReporterError
-from reporter.gate import Gate
+from reporter.gate import Gate, gate_lines, unassessed_of
 from reporter.pipeline import (
     ALL_FORMATS,
     Tokens,
@@ -105,6 +105,12 @@ FailOn = Annotated[
 ]
 Strict = Annotated[
     bool, typer.Option("--strict", help="Exit 3 too when a check could not assess.")
+]
+ReportForce = Annotated[
+    bool,
+    typer.Option(
+        "--force", help="Replace the reports an earlier run wrote into --out."
+    ),
 ]
 
 
@@ -395,9 +401,8 @@ def collect(
         targets = {a: out / f"{a}.zip" if several else out for a in accounts}
         # --resume continues the same output; anything else must not replace it.
         overwrite = force or resume
-        if not overwrite:
-            for target in targets.values():
-                refuse_existing(target)
+        for target in targets.values():
+            refuse_existing(target, force=overwrite)
         written = []
         for account_id, target in targets.items():
             with _progress(not quiet) as progress:
@@ -460,13 +465,21 @@ class NotAssessed(ReporterError):
 
 def _fail_if_not_assessed(snapshot: Path) -> None:
     """--strict: a check that could not look is a failure, not a pass."""
-    missing = analyze(read_snapshot(snapshot)).not_assessed
+    analysis = analyze(read_snapshot(snapshot))
+    missing = analysis.not_assessed
     if missing:
         first = missing[0]
         raise NotAssessed(
             f"{len(missing)} check(s) could not be assessed from {snapshot}, "
             f"first {first.check_id}: {first.reason}",
             hint=first.hint,
+        )
+    steps = unassessed_of(analysis)
+    if steps:
+        raise NotAssessed(
+            f"{len(steps)} step(s) or assessment(s) could not be assessed from "
+            f"{snapshot}, first {steps[0]}",
+            hint="see the report's migration steps for what was not collected",
         )
 
 
@@ -503,6 +516,7 @@ def report(
             f"{REDACTION_KEY} in --out, readable by you only."
         ),
     ] = False,
+    force: ReportForce = False,
     verbose: Verbose = False,
 ) -> None:
     """Analyse snapshots offline and write the readiness reports.
@@ -522,8 +536,12 @@ def report(
                     "--redact takes one snapshot",
                     hint="report each account's snapshot on its own with --redact",
                 )
-            return run_accounts_report(found, parse_formats(format), out, judging)
-        return run_report(found[0], parse_formats(format), out, judging, redact=redact)
+            return run_accounts_report(
+                found, parse_formats(format), out, judging, force=force
+            )
+        return run_report(
+            found[0], parse_formats(format), out, judging, redact=redact, force=force
+        )
 
     _finish(_run(action))
 
@@ -543,8 +561,8 @@ def _finish(outcome: RunOutcome) -> None:
         _warn(f"suppression #{entry.number} ({entry.target}) expired {entry.expires}")
     for entry in outcome.outcome.unmatched:
         _warn(f"suppression #{entry.number} ({entry.target}) matches no finding")
-    for finding in outcome.result.failing:
-        _warn(f"{finding.severity}: {finding.title} [{finding.check_id}]")
+    for line in gate_lines(outcome.result):
+        _warn(line)
     suppressed = sum(1 for j in outcome.outcome.judged if j.suppressed)
     _warn(f"{outcome.result.summary} ({suppressed} suppressed)")
     if outcome.result.exit_code:
@@ -626,6 +644,7 @@ def diff(
     suppressions: Suppressions = None,
     fail_on: FailOn = Severity.HIGH,
     strict: Strict = False,
+    force: ReportForce = False,
     verbose: Verbose = False,
 ) -> None:
     """Compare two snapshots of one account, member by member.
@@ -637,7 +656,7 @@ def diff(
 
     def action() -> RunOutcome:
         judging = _judging(suppressions, fail_on, strict)
-        return run_diff(before, after, parse_formats(format), out, judging)
+        return run_diff(before, after, parse_formats(format), out, judging, force=force)
 
     _finish(_run(action))
 

@@ -24,6 +24,7 @@ from reporter.errors import CollectError, ConfigError
 from reporter.render import render_reports
 from reporter.render.audit_log import audit_log_view
 from reporter.snapshot import Snapshot, read_snapshot, write_snapshot
+from reporter.snapshot.io import is_snapshot_file
 
 ALL_FORMATS = ("html", "pdf", "xlsx")
 DEMO_IDPS = ("okta", "entra")
@@ -63,8 +64,7 @@ def collect_to_file(
     ``sleep`` waits between retries (tests inject one that does not wait).
     Without ``overwrite`` an existing ``out`` is refused before any request.
     """
-    if not overwrite:
-        refuse_existing(out)
+    refuse_existing(out, force=overwrite)
     state = PartialState.beside(out, _state_key(config), resume=resume)
     okta = None
     graph_context = _graph_client(config, tokens)
@@ -103,12 +103,36 @@ def _graph_client(
     return graph_client(config.graph_url, graph_token(tokens.entra))
 
 
-def refuse_existing(out: Path) -> None:
-    """Evidence is never replaced silently: an existing snapshot is a ConfigError."""
-    if out.exists():
+def refuse_existing(out: Path, *, force: bool = False) -> None:
+    """Evidence is never replaced silently: an existing snapshot is a ConfigError.
+
+    With ``force`` an existing snapshot may be replaced, but never a file
+    that is not one (a zip holding our manifest): that is someone's data.
+    """
+    if not out.exists():
+        return
+    if not force:
         raise ConfigError(
             f"{out} already exists",
             hint="pass --force to replace it, or choose another --out",
+        )
+    if not is_snapshot_file(out):
+        raise ConfigError(
+            f"{out} exists and is not a cf-scim-audit snapshot; --force replaces "
+            "only a snapshot",
+            hint="move that file away, or choose another --out",
+        )
+
+
+def refuse_existing_report(path: Path, *, force: bool = False) -> None:
+    """A report file already in the output folder is refused unless ``force``.
+
+    A folder of that name is left to the write, which refuses it.
+    """
+    if path.is_file() and not force:
+        raise ConfigError(
+            f"{path} already exists",
+            hint="pass --force to replace the earlier reports, or choose another --out",
         )
 
 

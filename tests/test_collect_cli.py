@@ -223,9 +223,10 @@ def test_an_existing_snapshot_is_not_replaced(tmp_path: Path) -> None:
 def test_force_replaces_an_existing_snapshot(
     no_scim: Emulator, org: Organization, tmp_path: Path
 ) -> None:
-    """collect --force writes a new snapshot over an existing file."""
+    """collect --force writes a new snapshot over an earlier snapshot."""
     out = tmp_path / "existing.zip"
-    out.write_bytes(b"earlier evidence")
+    sample = Path(__file__).parents[1] / "sample_reports" / "snapshot.zip"
+    out.write_bytes(sample.read_bytes())
 
     result = collect(no_scim, org, out, "--force")
 

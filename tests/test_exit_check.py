@@ -12,6 +12,8 @@ from reporter.cli import app
 from reporter.demo import build_organization
 from reporter.emulator import Emulator
 
+# A real earlier snapshot: --force replaces only a cf-scim-audit snapshot.
+EARLIER = (Path(__file__).parents[1] / "sample_reports" / "snapshot.zip").read_bytes()
 TOKENS = {"CLOUDFLARE_API_TOKEN": "cf-test-token", "OKTA_API_TOKEN": "okta-test-token"}
 
 
@@ -81,7 +83,7 @@ def test_check_refuses_to_replace_an_earlier_run(tmp_path: Path, existing: str) 
 
 def test_check_force_replaces_the_earlier_run(tmp_path: Path) -> None:
     """With --force the snapshot and reports are replaced, and nothing else is left."""
-    (tmp_path / "snapshot.zip").write_bytes(b"earlier evidence")
+    (tmp_path / "snapshot.zip").write_bytes(EARLIER)
     (tmp_path / "findings.json").write_bytes(b"earlier findings")
 
     result = _check(tmp_path, "--format", "json", "--force")
@@ -90,6 +92,7 @@ def test_check_force_replaces_the_earlier_run(tmp_path: Path) -> None:
     assert result.exit_code == 3, result.stderr
     assert sorted(written) == ["findings.json", "snapshot.zip"]
     assert written["snapshot.zip"].startswith(b"PK")
+    assert written["snapshot.zip"] != EARLIER
     assert json.loads(written["findings.json"])["gate"]["failed"] is True
 
 
@@ -97,14 +100,14 @@ def test_check_force_that_fails_to_report_keeps_the_earlier_run(
     tmp_path: Path,
 ) -> None:
     """A report that cannot be written leaves the earlier snapshot and no new file."""
-    (tmp_path / "snapshot.zip").write_bytes(b"earlier evidence")
+    (tmp_path / "snapshot.zip").write_bytes(EARLIER)
     (tmp_path / "readiness.html").mkdir()
 
     result = _check(tmp_path, "--format", "html,json", "--force")
 
     assert result.exit_code == 1, result.stderr
     assert "a folder has that name" in result.stderr
-    assert _folder(tmp_path) == {"snapshot.zip": b"earlier evidence"}
+    assert _folder(tmp_path) == {"snapshot.zip": EARLIER}
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "readiness.html",
         "snapshot.zip",

@@ -70,7 +70,7 @@ def test_strict_fails_on_could_not_assess(
     args += ["--format", "json", "--fail-on", "critical"]
 
     lenient, _, _ = _invoke(*args)
-    strict, _, err = _invoke(*args, "--strict")
+    strict, _, err = _invoke(*args, "--strict", "--force")
 
     assert (lenient, strict) == (0, 3)
     assert "could not assess" in err

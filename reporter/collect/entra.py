@@ -98,11 +98,23 @@ def client_secret_credential(settings: EntraSettings) -> TokenCredential:
 
 def graph_token(credential: TokenCredential) -> str:
     """An app-only Graph access token; a failure names the variables, not values."""
-    from azure.core.exceptions import ClientAuthenticationError
+    from azure.core.exceptions import (
+        ClientAuthenticationError,
+        ServiceRequestError,
+        ServiceResponseError,
+    )
 
+    transport = (ServiceRequestError, ServiceResponseError, OSError)
     try:
         token = credential.get_token(GRAPH_SCOPE).token
+    except transport as exc:
+        raise _unreachable(exc) from None
     except ClientAuthenticationError as exc:
+        # azure-identity wraps a transport failure (DNS, TLS, refused
+        # connection) in ClientAuthenticationError with no response.
+        cause = _transport_cause(exc, transport)
+        if cause is not None:
+            raise _unreachable(cause) from None
         # The message can quote the request; only its class is shown.
         raise CollectError(
             f"Entra ID refused the client credentials ({type(exc).__name__})",
@@ -112,6 +124,32 @@ def graph_token(credential: TokenCredential) -> str:
     if not isinstance(token, str) or not token:
         raise CollectError("the Entra credential returned no access token")
     return token
+
+
+AUTHORITY_HOST = "login.microsoftonline.com"  # azure-identity's default
+
+
+def _transport_cause(
+    exc: BaseException, transport: tuple[type[BaseException], ...]
+) -> BaseException | None:
+    """The transport error ``exc`` was raised from, if any (no HTTP answer)."""
+    seen: BaseException | None = exc
+    for _ in range(8):  # a chain is short; a cycle must not hang
+        seen = (seen.__cause__ or seen.__context__) if seen else None
+        if seen is None or isinstance(seen, transport):
+            return seen
+    return None
+
+
+def _unreachable(cause: BaseException) -> CollectError:
+    """Entra ID could not be reached: a network failure, not a refusal."""
+    # A transport error names the host and the socket error, never a secret.
+    detail = str(cause).splitlines()[0][:200] if str(cause) else type(cause).__name__
+    return CollectError(
+        f"cannot reach Entra ID ({AUTHORITY_HOST}) to get a Graph token: {detail}",
+        hint=f"check DNS, the proxy (HTTPS_PROXY) and the firewall for "
+        f"https://{AUTHORITY_HOST}; the credentials were not checked",
+    )
 
 
 def collect_entra(

@@ -155,6 +155,21 @@ def _read_limited(path: Path) -> bytes:
     return data
 
 
+def is_snapshot_file(path: Path) -> bool:
+    """Whether ``path`` is a zip holding our manifest: what ``--force`` may replace.
+
+    Only the shape is checked (the hashes are ``read_snapshot``'s job), so a
+    damaged snapshot can still be replaced by a fresh collection.
+    """
+    if not path.is_file():
+        return False
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return MANIFEST in archive.namelist()
+    except (*_DAMAGED, RuntimeError):
+        return False
+
+
 def read_snapshot(path: Path, *, max_entry_bytes: int = MAX_ENTRY_BYTES) -> Snapshot:
     """Read and verify the snapshot at ``path``.
 
