@@ -91,6 +91,10 @@ Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.
 Verbose = Annotated[
     bool, typer.Option("--verbose", "-v", help="Log every HTTP exchange to stderr.")
 ]
+# report, diff and verify read files only: there is no HTTP to log.
+OfflineVerbose = Annotated[
+    bool, typer.Option("--verbose", "-v", help="Log details and warnings to stderr.")
+]
 DEFAULT_FORMATS = ",".join(ALL_FORMATS)
 Formats = Annotated[
     str, typer.Option("--format", help="Comma-separated: html,pdf,xlsx,json.")
@@ -333,9 +337,12 @@ def collect(
     quiet: Quiet = False,
     verbose: Verbose = False,
 ) -> None:
-    """Snapshot Cloudflare (and Okta) into one evidence file per account.
+    """Snapshot Cloudflare (and Okta or Entra ID) into one evidence file per account.
 
-    Tokens come from CLOUDFLARE_API_TOKEN and OKTA_API_TOKEN.
+    Credentials come from the environment only: CLOUDFLARE_API_TOKEN always;
+    with --okta-url, OKTA_API_TOKEN, or an OAuth service app's OKTA_CLIENT_ID
+    and OKTA_PRIVATE_KEY (and OKTA_KEY_ID when the key has one); with
+    --entra-v1-sp, AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET.
     """
     _configure_logging(verbose)
 
@@ -517,7 +524,7 @@ def report(
         ),
     ] = False,
     force: ReportForce = False,
-    verbose: Verbose = False,
+    verbose: OfflineVerbose = False,
 ) -> None:
     """Analyse snapshots offline and write the readiness reports.
 
@@ -645,7 +652,7 @@ def diff(
     fail_on: FailOn = Severity.HIGH,
     strict: Strict = False,
     force: ReportForce = False,
-    verbose: Verbose = False,
+    verbose: OfflineVerbose = False,
 ) -> None:
     """Compare two snapshots of one account, member by member.
 

@@ -469,3 +469,62 @@ def test_a_folder_names_each_file_it_skips(tmp_path: Path) -> None:
     assert warnings == [
         f"WARNING reporter.audit: skipped {notes}: not a snapshot (*.zip)"
     ]
+
+
+# 8: warnings show control characters escaped
+
+
+def test_a_workbook_warning_escapes_the_control_characters_it_names(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """An IdP login 'al<RLO>ice' is warned about as 'al\\u202eice', never raw."""
+    import logging
+    from dataclasses import replace
+
+    from render_fixtures import build_analysis
+
+    from reporter.render.context import build_report
+    from reporter.render.xlsx import render_xlsx
+    from reporter.suppress import apply_suppressions
+
+    analysis = build_analysis()
+    first = replace(analysis.idp_assignments[0], login="al\u202eice\x00")
+    analysis = replace(analysis, idp_assignments=(first, *analysis.idp_assignments[1:]))
+    outcome = apply_suppressions(
+        analysis.findings, (), __import__("datetime").date(2026, 12, 1)
+    )
+
+    with caplog.at_level(logging.WARNING, logger="reporter.render.xlsx"):
+        render_xlsx(build_report(analysis, outcome))
+
+    warnings = [r.getMessage() for r in caplog.records]
+    named = [w for w in warnings if "IdP assignment v1" in w]
+    assert named, warnings
+    assert all("\u202e" not in w and "\x00" not in w for w in warnings)
+    assert "IdP assignment v1 al\\u202eice\\x00 (sheet" in named[0]
+
+
+def test_offline_commands_do_not_promise_http_logging() -> None:
+    """--verbose on report and diff says nothing of HTTP: they read files only."""
+    for command in ("report", "diff"):
+        text = " ".join(cli(command, "--help").stdout.split())
+
+        assert "HTTP" not in text, command
+        assert "--verbose" in text and "warnings" in text, command
+
+
+def test_collect_help_lists_every_credential_variable() -> None:
+    """collect --help names each environment variable a credential comes from."""
+    text = " ".join(cli("collect", "--help").stdout.split())
+
+    for name in (
+        "CLOUDFLARE_API_TOKEN",
+        "OKTA_API_TOKEN",
+        "OKTA_CLIENT_ID",
+        "OKTA_PRIVATE_KEY",
+        "OKTA_KEY_ID",
+        "AZURE_TENANT_ID",
+        "AZURE_CLIENT_ID",
+        "AZURE_CLIENT_SECRET",
+    ):
+        assert name in text, name

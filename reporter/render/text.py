@@ -24,6 +24,15 @@ BIDI_CHARACTERS = re.compile(f"[{BIDI_CONTROLS}]")
 CONTROL_CHARACTERS = re.compile(f"[{C0_C1_CONTROLS}{BIDI_CONTROLS}]")
 
 
+def escaped(value: str) -> str:
+    """``value`` for a log line: each unprintable character ``repr``-escaped.
+
+    A bidi override or a NUL in a logged name shows as ``\u202e`` or
+    ``\x00`` instead of reordering or cutting the terminal line.
+    """
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in value)
+
+
 def clean_text(value: str, reported: set[str] | None = None) -> str:
     """``value`` without control characters, with a WARNING naming it.
 

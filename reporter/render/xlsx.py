@@ -24,7 +24,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.writer.excel import ExcelWriter
 
 from reporter.render.context import EndpointRow, FindingRow, MemberRow, Report
-from reporter.render.text import BIDI_CONTROLS
+from reporter.render.text import BIDI_CONTROLS, escaped
 from reporter.snapshot.model import RequestRecord
 
 logger = logging.getLogger(__name__)
@@ -688,7 +688,7 @@ def _excel_safe(value: CellValue, sheet: str, record: str) -> CellValue:
         return value
     logger.warning(
         "removed control or bidi override characters from %s (sheet %s): %r",
-        record,
+        escaped(record),
         sheet,
         value,
     )
