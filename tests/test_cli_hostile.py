@@ -528,3 +528,39 @@ def test_collect_help_lists_every_credential_variable() -> None:
         "AZURE_CLIENT_SECRET",
     ):
         assert name in text, name
+
+
+# 9: an edited manifest is not detectable without a key; verify says so
+
+
+def test_verify_prints_the_file_sha256_that_an_edited_manifest_changes(
+    tmp_path: Path,
+) -> None:
+    """A manifest edit passes the entry hashes, but the file's SHA-256 changes."""
+    import hashlib
+    import json
+
+    edited = tmp_path / "edited.zip"
+    with zipfile.ZipFile(SAMPLE) as source, zipfile.ZipFile(edited, "w") as copy:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == layout.MANIFEST:
+                manifest = json.loads(data)
+                manifest["sources"] = {
+                    k: "https://evil.example" for k in manifest["sources"]
+                }
+                data = json.dumps(manifest).encode()
+            copy.writestr(info, data)
+
+    original, altered = cli("verify", str(SAMPLE)), cli("verify", str(edited))
+
+    digest = hashlib.sha256(edited.read_bytes()).hexdigest()
+    assert original.returncode == altered.returncode == 0
+    assert altered.stdout.splitlines()[0] == f"snapshot: {edited} (sha256 {digest})"
+    assert hashlib.sha256(SAMPLE.read_bytes()).hexdigest() in original.stdout
+    assert digest not in original.stdout
+    assert any(
+        line.startswith("not verified: the manifest itself")
+        and "compare the sha256 above" in line
+        for line in altered.stdout.splitlines()
+    )

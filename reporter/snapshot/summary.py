@@ -18,6 +18,10 @@ def summary_lines(snapshot: Snapshot) -> list[str]:
     lines = [
         f"snapshot: {snapshot.path} (sha256 {snapshot.sha256})",
         f"verified: {len(manifest.files)} entries match their SHA-256",
+        # No key signs the file: be plain about what the check above covers.
+        "not verified: the manifest itself (sources, times, settings) is not "
+        "signed; to detect a deliberate edit, compare the sha256 above with "
+        "the one recorded at collection (report cover, ticket or signed PDF)",
         f"format {manifest.format_version}, written by cf-scim-audit "
         f"{manifest.tool_version}",
         f"account: {manifest.account_id}",
