@@ -196,6 +196,19 @@ def test_pdf_has_a_bookmark_per_account(run: Run) -> None:
     ]
 
 
+def test_pdf_footers_say_which_part_each_page_number_counts(run: Run) -> None:
+    """Pages are numbered per part, and each footer names its part."""
+    reader = PdfReader(run.path("readiness.pdf"))
+    footers = [" ".join(page.extract_text().split()) for page in reader.pages]
+    names = [f"{a.account_name} {a.account_id[:8]}" for a in run.analyses]
+
+    assert "Overall summary, page 1 of" in footers[0]
+    for name in names:
+        parts = [f for f in footers if f"Account {name}, page " in f]
+        assert parts and f"Account {name}, page 1 of {len(parts)}" in parts[0]
+    assert not any("Page 1 of" in f for f in footers)
+
+
 def test_pdf_anchors_stay_unique(run: Run) -> None:
     """Each account's named destinations carry its prefix, none shared."""
 

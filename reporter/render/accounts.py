@@ -32,9 +32,11 @@ from reporter.render.html import (
     page_environment,
     report_data,
 )
+from reporter.render.pdf import FULL_TABLE_LIMIT, LIMITS, members_to_list
 from reporter.render.pdf import STYLE as PDF_STYLE
-from reporter.render.pdf import render_pdf
+from reporter.render.pdf import TEMPLATE as ACCOUNT_PDF_TEMPLATE
 from reporter.render.templates import asset_text, environment
+from reporter.render.text import bidi_isolator, clean_text
 from reporter.render.xlsx import Column, Link, Record, Sheet, sheets, workbook_bytes
 
 HTML_TEMPLATE = "report_accounts.html.j2"
@@ -193,7 +195,7 @@ def render_accounts_pdf(accounts: AccountsReport) -> bytes:
     writer.append(overview, "Overall summary", import_outline=False)
     for section in accounts.sections:
         label = f"{section.summary.account_name} ({section.summary.account_id})"
-        account = render_pdf(section.report, prefix=section.prefix)
+        account = _account_part_pdf(section)
         writer.append(PdfReader(io.BytesIO(account)), label, import_outline=True)
     writer.add_metadata(
         {
@@ -208,6 +210,58 @@ def render_accounts_pdf(accounts: AccountsReport) -> bytes:
     return buffer.getvalue()
 
 
+def part_footer(part: str) -> CSS:
+    """A footer naming the part its pages are numbered in: the parts are laid
+    out one by one (a second layout to number them across the merged file
+    would double the time), so "Page 3 of 27" must say of what.
+    """
+    text = f"{part}, page "
+    rule = (
+        "@page { @bottom-right { content: "
+        f'{_css_string(text)} counter(page) " of " counter(pages); }} }}'
+    )
+    return CSS(string=rule, url_fetcher=URLFetcher(allowed_protocols=()))
+
+
+def _css_string(text: str) -> str:
+    """``text`` as a CSS string: every character but letters, digits and spaces
+    as a ``\\HHHHHH`` escape (its trailing space ends it and is consumed), so
+    no name can close the string or the rule.
+    """
+    clean = clean_text(text)
+    return (
+        '"'
+        + "".join(
+            ch if ch.isalnum() or ch == " " else f"\\{ord(ch):06x} " for ch in clean
+        )
+        + '"'
+    )
+
+
+def _account_part_pdf(section: AccountSection) -> bytes:
+    """One account's PDF, as ``render_pdf`` prints it, its footer naming it."""
+    report = for_display(section.report)
+    notable = members_to_list(report)
+    env = environment()
+    env.filters["isolate"] = bidi_isolator()
+    html = env.get_template(ACCOUNT_PDF_TEMPLATE).render(
+        report=report,
+        members=notable[: LIMITS.members]
+        if len(report.members) > FULL_TABLE_LIMIT
+        else notable,
+        notable=len(notable),
+        limits=LIMITS,
+        p=section.prefix,
+    )
+    fetcher = URLFetcher(allowed_protocols=())
+    stylesheet = CSS(string=asset_text(PDF_STYLE), url_fetcher=fetcher)
+    summary = section.summary  # two accounts may share a name: the id tells
+    footer = part_footer(f"Account {summary.account_name} {summary.account_id[:8]}")
+    document = HTML(string=html, url_fetcher=fetcher)
+    pdf: bytes = document.write_pdf(stylesheets=[stylesheet, footer])
+    return pdf
+
+
 def _overview_pdf(accounts: AccountsReport) -> bytes:
     html = (
         environment()
@@ -218,7 +272,8 @@ def _overview_pdf(accounts: AccountsReport) -> bytes:
     fetcher = URLFetcher(allowed_protocols=())
     stylesheet = CSS(string=asset_text(PDF_STYLE), url_fetcher=fetcher)
     document = HTML(string=html, url_fetcher=fetcher)
-    pdf: bytes = document.write_pdf(stylesheets=[stylesheet])
+    footer = part_footer("Overall summary")
+    pdf: bytes = document.write_pdf(stylesheets=[stylesheet, footer])
     return pdf
 
 
