@@ -221,7 +221,10 @@ IdpFileGroup = Annotated[
 ]
 IdpFileApp = Annotated[
     str | None,
-    typer.Option(help="v1 or v2: the Cloudflare app the whole --idp-file is about."),
+    typer.Option(
+        help="v1 or v2: the Cloudflare app the whole --idp-file is about; "
+        "required when its rows name an app by label only (Okta's reports)."
+    ),
 ]
 GraphUrl = Annotated[
     str | None,

@@ -604,3 +604,17 @@ def test_idp_file_options_without_the_file_are_refused(
 
     assert result.returncode == 2
     assert "describe an --idp-file" in result.stderr
+
+
+def test_collect_refuses_a_report_of_two_apps_without_idp_file_app(
+    emulator: Emulator, org: Organization, tmp_path: Path
+) -> None:
+    """Okta Current Assignments of both apps, no --idp-file-app: exit 2, no snapshot."""
+    two_apps = FIXTURES / "okta_current_assignments_two_apps.csv"
+
+    result = collect(emulator, org, tmp_path / "s.zip", "--idp-file", str(two_apps))
+
+    assert result.returncode == 2
+    assert f"{two_apps}, line 2, column app: rows name the app(s) " in result.stderr
+    assert "--idp-file-app v1 or v2" in result.stderr
+    assert list(tmp_path.iterdir()) == []
