@@ -6,7 +6,7 @@ import logging
 
 from reporter.analyze.checks import AT_RISK_INPUTS, run_checks
 from reporter.analyze.directory import Assignment, Coverage
-from reporter.analyze.facts import Facts, build_facts
+from reporter.analyze.facts import Facts, build_facts, gc_paused
 from reporter.analyze.identity import email_key
 from reporter.analyze.inputs import text
 from reporter.analyze.model import Analysis, Evidence, Grant, IdpAssignment, Source
@@ -19,6 +19,11 @@ log = logging.getLogger(__name__)
 
 def analyze(snapshot: Snapshot) -> Analysis:
     """Compute grants, findings, step statuses and the verdict of ``snapshot``."""
+    with gc_paused():
+        return _analyze(snapshot)
+
+
+def _analyze(snapshot: Snapshot) -> Analysis:
     facts = build_facts(snapshot)
     account_id = snapshot.manifest.account_id
     findings, not_assessed = run_checks(facts, account_id)

@@ -19,6 +19,9 @@ def clean_email(raw: str) -> str:
     The case is kept, so two cleaned forms that differ only in case show an
     email typed differently on two sides.
     """
+    if raw.isascii():
+        # NFKC leaves ASCII as it is and every invisible character is non-ASCII.
+        return raw.strip()
     text = unicodedata.normalize("NFKC", raw).translate(_INVISIBLE)
     # str.strip() treats U+00A0 as whitespace; NFKC has already mapped it too.
     return text.strip()
