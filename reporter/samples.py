@@ -49,7 +49,8 @@ def regenerate(out_dir: Path) -> list[Path]:
             clock=sample_clock,
         )
         shutil.copy(collected, post)  # keeps the owner-only mode
-    diff = run_diff(snapshot, post, DIFF_FORMATS, out_dir, SAMPLE_JUDGING)
+    # Regenerating replaces the earlier samples, diff included.
+    diff = run_diff(snapshot, post, DIFF_FORMATS, out_dir, SAMPLE_JUDGING, force=True)
     # The README's pictures; not compared by tests/test_samples.py.
     pictures = write_previews(out_dir)
     return [snapshot, *reports, post, *diff.paths, *pictures]
