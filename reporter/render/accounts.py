@@ -32,11 +32,10 @@ from reporter.render.html import (
     page_environment,
     report_data,
 )
-from reporter.render.pdf import FULL_TABLE_LIMIT, LIMITS, members_to_list
 from reporter.render.pdf import STYLE as PDF_STYLE
-from reporter.render.pdf import TEMPLATE as ACCOUNT_PDF_TEMPLATE
+from reporter.render.pdf import layout_pdf
 from reporter.render.templates import asset_text, environment
-from reporter.render.text import bidi_isolator, clean_text
+from reporter.render.text import clean_text
 from reporter.render.xlsx import Column, Link, Record, Sheet, sheets, workbook_bytes
 
 HTML_TEMPLATE = "report_accounts.html.j2"
@@ -240,25 +239,10 @@ def _css_string(text: str) -> str:
 
 def _account_part_pdf(section: AccountSection) -> bytes:
     """One account's PDF, as ``render_pdf`` prints it, its footer naming it."""
-    report = for_display(section.report)
-    notable = members_to_list(report)
-    env = environment()
-    env.filters["isolate"] = bidi_isolator()
-    html = env.get_template(ACCOUNT_PDF_TEMPLATE).render(
-        report=report,
-        members=notable[: LIMITS.members]
-        if len(report.members) > FULL_TABLE_LIMIT
-        else notable,
-        notable=len(notable),
-        limits=LIMITS,
-        p=section.prefix,
-    )
-    fetcher = URLFetcher(allowed_protocols=())
-    stylesheet = CSS(string=asset_text(PDF_STYLE), url_fetcher=fetcher)
     summary = section.summary  # two accounts may share a name: the id tells
     footer = part_footer(f"Account {summary.account_name} {summary.account_id[:8]}")
-    document = HTML(string=html, url_fetcher=fetcher)
-    pdf: bytes = document.write_pdf(stylesheets=[stylesheet, footer])
+    document = layout_pdf(section.report, prefix=section.prefix, extra_css=(footer,))
+    pdf: bytes = document.write_pdf()
     return pdf
 
 

@@ -6,6 +6,7 @@ limit and say where the rest is: the workbook always lists everything.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from weasyprint import CSS, HTML, URLFetcher
@@ -51,9 +52,16 @@ def render_pdf(report: Report, limits: Limits = LIMITS, *, prefix: str = "") -> 
 
 
 def layout_pdf(
-    report: Report, limits: Limits = LIMITS, *, prefix: str = ""
+    report: Report,
+    limits: Limits = LIMITS,
+    *,
+    prefix: str = "",
+    extra_css: Sequence[CSS] = (),
 ) -> Document:
-    """The laid-out pages of ``render_pdf``, boxes and all, before printing."""
+    """The laid-out pages of ``render_pdf``, boxes and all, before printing.
+
+    ``extra_css`` follows the report's own stylesheet (a part's footer).
+    """
     report = for_display(report)
     notable = members_to_list(report)
     env = environment()
@@ -71,7 +79,8 @@ def layout_pdf(
     # no value in the data can make the printer reach out.
     fetcher = URLFetcher(allowed_protocols=())
     stylesheet = CSS(string=asset_text(STYLE), url_fetcher=fetcher)
-    return HTML(string=html, url_fetcher=fetcher).render(stylesheets=[stylesheet])
+    document = HTML(string=html, url_fetcher=fetcher)
+    return document.render(stylesheets=[stylesheet, *extra_css])
 
 
 def members_to_list(report: Report) -> tuple[MemberRow, ...]:
