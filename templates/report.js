@@ -206,8 +206,13 @@
     var severity = [el("span", f.severity, "severity")];
     if (f.suppression) {
       // [owner, reason, expires]: an accepted risk, still listed.
-      severity.push(el("span", "suppressed until " + f.suppression[2] + " by " +
-        f.suppression[0] + ": " + f.suppression[1], "suppression"));
+      // Owner and reason are free text: each isolated, so a right-to-left
+      // value cannot reorder the words around it.
+      var note = el("span", "suppressed until " + f.suppression[2] + " by ", "suppression");
+      note.appendChild(el("bdi", f.suppression[0]));
+      note.appendChild(document.createTextNode(": "));
+      note.appendChild(el("bdi", f.suppression[1]));
+      severity.push(note);
     }
     cell(tr, lines(severity));
     cell(tr, lines([el("strong", f.title), el("code", f.check)]));

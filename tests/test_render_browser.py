@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,7 @@ from render_fixtures import (
 from reporter.analyze.model import Analysis
 from reporter.render.context import build_report
 from reporter.render.html import render_html
+from reporter.suppress import Suppression, apply_suppressions
 
 pytestmark = pytest.mark.browser
 
@@ -258,5 +260,35 @@ def test_unassessed_at_risk_shows_in_every_member_row(
 
     expect(cells).to_have_count(len(MEMBERS))
     assert set(cells.all_text_contents()) == {"could not assess"}
+    assert seen.errors == []
+    seen.page.close()
+
+
+def test_suppression_owner_and_reason_are_isolated(
+    browser: Browser, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """A right-to-left owner and reason each sit in their own <bdi>."""
+    analysis = build_analysis()
+    first = analysis.findings[0]
+    accepted = Suppression(
+        number=1,
+        owner="דנה כהן",
+        reason="نافذة الطوارئ",
+        expires=date(2027, 1, 31),
+        finding_id=first.finding_id,
+        check=None,
+        subject="*",
+    )
+    outcome = apply_suppressions(analysis.findings, (accepted,), date(2026, 12, 1))
+    path = tmp_path_factory.mktemp("browser") / "readiness.html"
+    path.write_bytes(render_html(build_report(analysis, outcome)))
+    seen = _open(browser, path.as_uri())
+    note = seen.page.locator(".suppression")
+
+    expect(note).to_have_count(1)
+    assert note.locator("bdi").all_text_contents() == [accepted.owner, accepted.reason]
+    assert note.text_content() == (
+        f"suppressed until 2027-01-31 by {accepted.owner}: {accepted.reason}"
+    )
     assert seen.errors == []
     seen.page.close()
