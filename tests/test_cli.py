@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli_runner import run_cli
 
 from reporter.demo import build_organization
 from reporter.emulator import Emulator
@@ -19,16 +18,7 @@ def _cli(
     *args: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     """Run the installed entry point as a user would."""
-    full_env = {k: v for k, v in os.environ.items() if not k.endswith("_API_TOKEN")}
-    full_env.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "reporter", *args],
-        capture_output=True,
-        text=True,
-        env=full_env,
-        timeout=300,
-        check=False,
-    )
+    return run_cli(*args, env=env)
 
 
 def test_demo_prints_three_report_paths(tmp_path: Path) -> None:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import struct
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
 import pytest
+from cli_runner import run_cli
 
 from reporter.snapshot import layout
 
@@ -19,16 +18,7 @@ ACCOUNT = "a" * 32
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
     """The installed entry point, as a user runs it, with a dummy token."""
-    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_TOKEN")}
-    env["CLOUDFLARE_API_TOKEN"] = "dummy-token-never-sent"
-    return subprocess.run(
-        [sys.executable, "-m", "reporter", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-        check=False,
-    )
+    return run_cli(*args, env={"CLOUDFLARE_API_TOKEN": "dummy-token-never-sent"})
 
 
 def one_line_error(result: subprocess.CompletedProcess[str]) -> str:

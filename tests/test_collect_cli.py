@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+from cli_runner import run_cli
 
 from reporter.collect.cloudflare import SCIM_HINT
 from reporter.demo import build_organization
@@ -28,15 +27,8 @@ AUDIT = (
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
     """Run the tool as a user would, with both tokens in the environment."""
-    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_TOKEN")}
-    env.update(CLOUDFLARE_API_TOKEN=TOKEN, OKTA_API_TOKEN=OKTA_TOKEN)
-    return subprocess.run(
-        [sys.executable, "-m", "reporter", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-        check=False,
+    return run_cli(
+        *args, env={"CLOUDFLARE_API_TOKEN": TOKEN, "OKTA_API_TOKEN": OKTA_TOKEN}
     )
 
 

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import subprocess
-import sys
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
+from cli_runner import run_cli
 
 from reporter.collect import CollectConfig, collect_snapshot
 from reporter.collect.evidence import Evidence
@@ -231,16 +230,8 @@ def test_collect_snapshot_refuses_a_source_url_with_a_password() -> None:
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
     """Run the tool as a user would, with a Cloudflare token in the environment."""
-    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_TOKEN")}
-    env.update(CLOUDFLARE_API_TOKEN=CF_TOKEN, OKTA_API_TOKEN=OKTA_TOKEN)
-    return subprocess.run(
-        [sys.executable, "-m", "reporter", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
+    tokens = {"CLOUDFLARE_API_TOKEN": CF_TOKEN, "OKTA_API_TOKEN": OKTA_TOKEN}
+    return run_cli(*args, env=tokens, timeout=120)
 
 
 def test_collect_refuses_an_empty_okta_url(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_runner import run_cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -463,18 +464,10 @@ def test_the_demo_csv_and_json_read_to_the_same_rows() -> None:
 
 def cli(*args: str, okta_token: str = "") -> subprocess.CompletedProcess[str]:
     """Run the tool as a user would, with the Cloudflare token (and an Okta one)."""
-    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_TOKEN")}
-    env["CLOUDFLARE_API_TOKEN"] = TOKEN
+    env = {"CLOUDFLARE_API_TOKEN": TOKEN}
     if okta_token:
         env["OKTA_API_TOKEN"] = okta_token
-    return subprocess.run(
-        [sys.executable, "-m", "reporter", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-        check=False,
-    )
+    return run_cli(*args, env=env)
 
 
 @pytest.fixture(scope="module")

@@ -8,10 +8,7 @@ generated here for this test run only.
 from __future__ import annotations
 
 import logging
-import os
 import secrets
-import subprocess
-import sys
 import time
 import zipfile
 from collections.abc import Iterator
@@ -22,6 +19,7 @@ from urllib.parse import parse_qsl
 import httpx
 import jwt
 import pytest
+from cli_runner import run_cli
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
@@ -432,39 +430,29 @@ def test_collect_with_a_service_app_from_the_environment(
     org: Organization, served: Setup, tmp_path: Path
 ) -> None:
     """The CLI signs in as the service app over HTTP and writes the Okta entries."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OKTA_")}
-    env.update(
-        CLOUDFLARE_API_TOKEN=SSWS,
-        OKTA_CLIENT_ID=CLIENT_ID,
-        OKTA_PRIVATE_KEY=served.app.private_key,
-    )
+    env = {
+        "CLOUDFLARE_API_TOKEN": SSWS,
+        "OKTA_CLIENT_ID": CLIENT_ID,
+        "OKTA_PRIVATE_KEY": served.app.private_key,
+    }
     out = tmp_path / "snapshot.zip"
 
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "reporter",
-            "collect",
-            "--account",
-            org.cloudflare.account["id"],
-            "--cloudflare-url",
-            served.emulator.cloudflare_url,
-            "--okta-url",
-            served.emulator.okta_url,
-            "--okta-v1-app",
-            org.okta.v1_app_id,
-            "--okta-v2-app",
-            org.okta.v2_app_id,
-            "--out",
-            str(out),
-            "--quiet",
-        ],
-        capture_output=True,
-        text=True,
+    done = run_cli(
+        "collect",
+        "--account",
+        org.cloudflare.account["id"],
+        "--cloudflare-url",
+        served.emulator.cloudflare_url,
+        "--okta-url",
+        served.emulator.okta_url,
+        "--okta-v1-app",
+        org.okta.v1_app_id,
+        "--okta-v2-app",
+        org.okta.v2_app_id,
+        "--out",
+        str(out),
+        "--quiet",
         env=env,
-        timeout=300,
-        check=False,
     )
 
     assert done.returncode == 0, done.stderr

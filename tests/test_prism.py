@@ -11,10 +11,8 @@ test`` runs it).
 from __future__ import annotations
 
 import json
-import os
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,6 +20,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from cli_runner import run_cli
 
 REPO = Path(__file__).resolve().parents[1]
 PRISM = REPO / ".tools" / "node_modules" / ".bin" / "prism"
@@ -94,16 +93,8 @@ def _wait_until_listening(url: str, server: subprocess.Popen[bytes]) -> None:
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_TOKEN")}
-    env["CLOUDFLARE_API_TOKEN"] = "prism-accepts-any-bearer-token"
-    return subprocess.run(
-        [sys.executable, "-m", "reporter", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=600,
-        check=False,
-    )
+    token = {"CLOUDFLARE_API_TOKEN": "prism-accepts-any-bearer-token"}
+    return run_cli(*args, env=token, timeout=600)
 
 
 def assert_clean(result: subprocess.CompletedProcess[str], *ok: int) -> None:
