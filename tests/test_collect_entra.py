@@ -15,6 +15,7 @@ import pytest
 from azure.core.credentials import AccessToken
 from azure.core.exceptions import ClientAuthenticationError
 from azure.identity import ClientSecretCredential
+from cloudflare_fakes import empty_cloudflare
 
 from reporter.collect import CollectConfig, cloudflare_client, collect_snapshot
 from reporter.collect.entra import (
@@ -504,26 +505,12 @@ def test_a_missing_azure_variable_is_named() -> None:
     assert SECRET not in str(raised.value)
 
 
-def _empty_cloudflare(request: httpx.Request) -> httpx.Response:
-    """A Cloudflare account with no members, groups or SCIM resources."""
-    path = request.url.path
-    if path.endswith(ACCOUNT):
-        account = {"id": ACCOUNT, "name": "Example Corp", "type": "enterprise"}
-        return httpx.Response(200, json={"success": True, "result": account})
-    if "/scim/v2/" in path:
-        body = {"schemas": [], "totalResults": 0, "startIndex": 1, "Resources": []}
-        return httpx.Response(
-            200, json=body, headers={"content-type": "application/scim+json"}
-        )
-    return httpx.Response(200, json={"success": True, "result": []})
-
-
 def test_every_graph_request_is_in_the_manifest_and_no_secret_anywhere(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)
     cloudflare = cloudflare_client(
-        CLOUDFLARE, CF_TOKEN, transport=httpx.MockTransport(_empty_cloudflare)
+        CLOUDFLARE, CF_TOKEN, transport=httpx.MockTransport(empty_cloudflare(ACCOUNT))
     )
     fake = FakeGraph(healthy_routes())
     graph = graph_client(GRAPH, TOKEN, transport=httpx.MockTransport(fake))

@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
+from cloudflare_fakes import empty_cloudflare
 
 from reporter.collect import (
     CollectConfig,
@@ -509,27 +510,13 @@ def test_the_client_sends_the_ssws_token() -> None:
     assert fake.requests[0].headers["authorization"] == f"SSWS {TOKEN}"
 
 
-def _empty_cloudflare(request: httpx.Request) -> httpx.Response:
-    """A Cloudflare account with no members, groups or SCIM resources."""
-    path = request.url.path
-    if path.endswith(ACCOUNT):
-        account = {"id": ACCOUNT, "name": "Example Corp", "type": "enterprise"}
-        return httpx.Response(200, json={"success": True, "result": account})
-    if "/scim/v2/" in path:
-        body = {"schemas": [], "totalResults": 0, "startIndex": 1, "Resources": []}
-        return httpx.Response(
-            200, json=body, headers={"content-type": "application/scim+json"}
-        )
-    return httpx.Response(200, json={"success": True, "result": []})
-
-
 def test_tokens_appear_in_no_manifest_and_no_log(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A full collection's manifest and logs hold neither API token."""
     caplog.set_level(logging.DEBUG)
     cloudflare = cloudflare_client(
-        CLOUDFLARE, CF_TOKEN, transport=httpx.MockTransport(_empty_cloudflare)
+        CLOUDFLARE, CF_TOKEN, transport=httpx.MockTransport(empty_cloudflare(ACCOUNT))
     )
     okta = okta_client(
         OKTA, TOKEN, transport=httpx.MockTransport(FakeOkta(healthy_routes()))
