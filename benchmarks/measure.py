@@ -27,6 +27,7 @@ from benchmarks.server import Server
 from reporter.analyze import analyze
 from reporter.collect import CollectConfig
 from reporter.collect.limiter import RateLimit
+from reporter.collect.okta import OKTA_RATE_LIMIT
 from reporter.pipeline import Tokens, collect_to_file
 from reporter.render import RENDERERS, Report, build_report
 from reporter.snapshot import Snapshot, read_snapshot
@@ -149,10 +150,12 @@ def _collect(server: Server, snapshot_path: Path, settings: Settings) -> Figures
         "write_s": total - http,
         "requests": after.requests - before.requests,
         "cf_requests": after.cloudflare - before.cloudflare,
+        "okta_requests": (after.requests - before.requests)
+        - (after.cloudflare - before.cloudflare),
         "throttled": after.throttled - before.throttled,
         "concurrency": config.concurrency,
         "rate_bound": float(
-            _rate_bound(after.cloudflare - before.cloudflare, config) > 0
+            _rate_bound(after.cloudflare - before.cloudflare, config.rate_limit) > 0
         ),
         "floor_s": floor_seconds(
             after.requests - before.requests,
@@ -167,20 +170,27 @@ def _collect(server: Server, snapshot_path: Path, settings: Settings) -> Figures
 def floor_seconds(
     requests: int, cloudflare: int, latency_ms: float, config: CollectConfig
 ) -> float:
-    """The least time the collection can take: latency or rate limit, the larger.
+    """The least time the collection can take: the slower API's own bound.
 
-    The latency bound is requests × latency ÷ concurrency. The rate-limit bound
-    is when the last Cloudflare request may start: after one whole window for
-    every full limit's worth of requests before it.
+    Cloudflare and the IdP are read side by side, each at its own concurrency,
+    so the whole collection can end no sooner than the slower of the two.
+    Cloudflare's bound is its requests × latency ÷ the collector's concurrency,
+    or when larger, when its rate limit lets the last request start. Okta is
+    read one request at a time (idp-apis.md §2.3), so its bound is its requests
+    × latency, or its own per-minute limit's bound when larger.
     """
-    by_latency = requests * latency_ms / 1000 / config.concurrency
-    return max(by_latency, _rate_bound(cloudflare, config))
+    okta = requests - cloudflare
+    cloudflare_bound = max(
+        cloudflare * latency_ms / 1000 / config.concurrency,
+        _rate_bound(cloudflare, config.rate_limit),
+    )
+    okta_bound = max(okta * latency_ms / 1000, _rate_bound(okta, OKTA_RATE_LIMIT))
+    return max(cloudflare_bound, okta_bound)
 
 
-def _rate_bound(cloudflare: int, config: CollectConfig) -> float:
-    """When the last of ``cloudflare`` requests may start under the rate limit."""
-    limit = config.rate_limit
-    return (max(cloudflare - 1, 0) // limit.requests) * limit.window
+def _rate_bound(requests: int, limit: RateLimit) -> float:
+    """When the last of ``requests`` may start: a whole window per full limit."""
+    return (max(requests - 1, 0) // limit.requests) * limit.window
 
 
 def _collection_seconds(snapshot: Snapshot) -> float:

@@ -23,6 +23,7 @@ class Column:
 TIME_COLUMNS = (
     Column("requests", "requests", 0),
     Column("of them Cloudflare", "cf_requests", 0),
+    Column("Okta requests", "okta_requests", 0),
     Column("concurrency", "concurrency", 0),
     Column("collect s", "collect_s", 2),
     Column("floor s", "floor_s", 3),

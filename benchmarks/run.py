@@ -169,7 +169,10 @@ def document(
         f"each request after {args.latency_ms:g} ms. Ratios are of the medians. "
         f"{_limit_text(args)} "
         "The floor is requests × latency ÷ concurrency, or the rate-limit bound "
-        "(a whole window per full limit of Cloudflare requests) when larger; a "
+        "(a whole window per full limit of requests) when larger, taken per API "
+        "since Cloudflare and Okta are read side by side: Cloudflare at the "
+        "collector's concurrency, Okta one request at a time; the whole "
+        "collection's floor is the larger of the two. A "
         "size whose first collection was rate-bound collects (and times the SDK) "
         "in its first run only, later runs analyse and render that snapshot. "
         f"The PDF is printed once per size, stopped after {args.pdf_timeout:g} s "
@@ -256,8 +259,10 @@ NOTES = (
     "- The demo generator scales user groups with members (300 at 20,000), so XL "
     "has 1,500 user groups, not the issue's 1,000.",
     "- The IdP (Okta here) is read on a thread of its own while Cloudflare is, "
-    "one request at a time as idp-apis.md §2.3 advises; the floor still divides "
-    "every request, Okta's too, by the Cloudflare concurrency.",
+    'one request at a time as idp-apis.md §2.3 advises ("Go serial"), and '
+    "within Okta's per-minute limit; so Okta's floor is its requests × latency "
+    "(or its rate-limit bound), not divided by Cloudflare's concurrency. The "
+    "*Okta requests* column is *requests* less *of them Cloudflare*.",
 )
 
 

@@ -60,8 +60,20 @@ def test_time_table_has_a_positive_figure_in_every_column(results_text: str) -> 
         k: v for k, v in row.items() if k not in {"size", *COUNTS_THAT_MAY_BE_ZERO}
     }
 
-    assert len(figures) == 19
+    assert len(figures) == 20
     assert {k: v for k, v in figures.items() if _number(v) <= 0} == {}
+
+
+def test_floor_is_the_slower_apis_own_bound(results_text: str) -> None:
+    """Cloudflare's requests share the concurrency; Okta's are read one at a time."""
+    row = _table_row(results_text, "Time")
+    latency = 0.002  # the smoke run's --latency-ms
+    cloudflare = _number(row["of them Cloudflare"])
+    okta = _number(row["Okta requests"])
+
+    assert cloudflare + okta == _number(row["requests"])
+    expected = max(cloudflare * latency / _number(row["concurrency"]), okta * latency)
+    assert _number(row["floor s"]) == pytest.approx(expected, abs=0.0005)
 
 
 def test_collection_of_size_s_gets_no_429(results_text: str) -> None:
