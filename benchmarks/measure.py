@@ -55,6 +55,7 @@ class Settings:
     pdf_memory_gib: float
     work_dir: str
     reuse_snapshot: str = ""
+    baselines: bool = True  # whether to time the SDK and ours on Cloudflare alone
 
 
 def measure(settings: Settings) -> Figures:
@@ -92,6 +93,8 @@ def _collect_and_report(
         rendered, report = _analyse_and_render(snapshot_path, snapshot_path.parent)
         # Peak memory of the whole pipeline, before any baseline adds its own.
         figures["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if not settings.baselines:
+        return figures | rendered, report
     # A fresh emulator: the collection must not have used up the SDK's rate limit.
     with Server(settings.members, settings.latency_ms, settings.rate_limit) as server:
         figures |= _sdk_baseline(server)

@@ -98,7 +98,8 @@ RULES: Mapping[str, Callable[[float, float], bool]] = {
 
 
 def _cell(figures: Figures, column: Column) -> str:
-    value = figures[column.key]
+    # A figure no run measured (a baseline not run at this size) is n/a too.
+    value = figures.get(column.key, math.nan)
     if math.isnan(value):
         return "n/a"
     at_least = column.bound_when_stopped and peak_is_lower_bound(figures)
