@@ -27,7 +27,15 @@ from reporter.findings_json import (
     report_document,
     to_bytes,
 )
-from reporter.gate import Gate, GateResult, evaluate, unassessed_of
+from reporter.gate import (
+    Account,
+    Gate,
+    GateResult,
+    Unassessed,
+    evaluate,
+    evaluate_accounts,
+    unassessed_of,
+)
 from reporter.pipeline import (
     Tokens,
     collect_to_file,
@@ -139,6 +147,7 @@ def report_analysis(
         judging.gate,
         analysis.not_assessed,
         unassessed=unassessed_of(analysis),
+        account=Account(analysis.account_id, analysis.account_name),
     )
 
     visual = [f for f in formats if f != "json"]
@@ -240,11 +249,7 @@ def run_accounts_report(
     analyses, reports = _account_reports(snapshots, judging)
     findings = [f for a in analyses for f in a.findings]
     outcome = apply_suppressions(findings, judging.suppressions, judging.today)
-    not_assessed = [n for a in analyses for n in a.not_assessed]
-    unassessed = [
-        line for a in analyses for line in unassessed_of(a, prefix=f"{a.account_id}: ")
-    ]
-    result = evaluate(outcome, judging.gate, not_assessed, unassessed=unassessed)
+    result = evaluate_accounts(outcome, judging.gate, analyses)
 
     extra = []
     if "json" in formats:
@@ -380,7 +385,7 @@ def report_diff(
     judging: Judging,
     *,
     protect: Sequence[Path] = (),
-    unassessed: Sequence[str] = (),
+    unassessed: Sequence[Unassessed] = (),
 ) -> RunOutcome:
     """Write the reports of ``diff``; only its own and new findings gate.
 
@@ -395,6 +400,7 @@ def report_diff(
         diff.not_assessed,
         gated_ids=gated,
         unassessed=unassessed,
+        account=Account(diff.account_id, diff.account_name),
     )
 
     view = build_diff_view(diff, outcome, result, judging.today)

@@ -488,7 +488,7 @@ def _fail_if_not_assessed(snapshot: Path) -> None:
     if steps:
         raise NotAssessed(
             f"{len(steps)} step(s) or assessment(s) could not be assessed from "
-            f"{snapshot}, first {steps[0]}",
+            f"{snapshot}, first {steps[0].line}",
             hint="see the report's migration steps for what was not collected",
         )
 

@@ -1,8 +1,8 @@
-"""The machine-readable findings (``--format json``), schema version 1.
+"""The machine-readable findings (``--format json``), schema version 2.
 
 The document is described by ``docs/findings.schema.json``; a change that
 breaks a reader bumps ``SCHEMA_VERSION``. Keys only ever get added within a
-version.
+version. What changed from one version to the next: ``docs/findings-json.md``.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from typing import Any
 from reporter import __version__
 from reporter.analyze.model import SEVERITY_ORDER, Analysis, Finding, NotAssessed
 from reporter.diff.model import DiffResult, GrantChange, SnapshotRef
-from reporter.gate import GateResult
+from reporter.gate import GateResult, Reason, ReasonGroup, reasons
 from reporter.suppress import Suppression, SuppressionOutcome
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 Document = dict[str, Any]
 
 
@@ -47,7 +47,7 @@ def report_document(analysis: Analysis, judgement: Judgement) -> Document:
         analysis.account_name,
         [("snapshot", ref)],
         findings,
-        analysis.not_assessed,
+        [(analysis.account_id, n) for n in analysis.not_assessed],
         judgement,
     )
 
@@ -72,7 +72,7 @@ def diff_document(diff: DiffResult, judgement: Judgement) -> Document:
         diff.account_name,
         [("before", diff.before), ("after", diff.after)],
         findings,
-        diff.not_assessed,
+        [(diff.account_id, n) for n in diff.not_assessed],
         judgement,
     )
     document["diff"] = _diff_section(diff)
@@ -95,7 +95,7 @@ def accounts_document(analyses: Sequence[Analysis], judgement: Judgement) -> Doc
         "",
         [],
         findings,
-        [n for a in analyses for n in a.not_assessed],
+        [(a.account_id, n) for a in analyses for n in a.not_assessed],
         judgement,
     )
     document["accounts"] = [
@@ -125,7 +125,7 @@ def _document(
     account_name: str,
     snapshots: list[tuple[str, SnapshotRef]],
     findings: list[Document],
-    not_assessed: Iterable[NotAssessed],
+    not_assessed: Iterable[tuple[str, NotAssessed]],  # (account id, check)
     judgement: Judgement,
 ) -> Document:
     result = judgement.result
@@ -141,30 +141,64 @@ def _document(
             {**_snapshot(role, ref), "account_id": account_id}
             for role, ref in snapshots
         ],
-        "gate": {
-            "fail_on": result.gate.fail_on.value,
-            "strict": result.gate.strict,
-            "failed": result.failed,
-            "exit_code": result.exit_code,
-            "failing_finding_ids": [f.finding_id for f in result.failing],
-            "not_assessed": len(result.not_assessed),
-        },
+        "gate": _gate(result),
         "counts": _counts(findings),
         "findings": findings,
         "not_assessed": [
             {
+                "account_id": owner,
                 "check_id": n.check_id,
                 "title": n.title,
                 "reason": n.reason,
                 "hint": n.hint,
             }
-            for n in not_assessed
+            for owner, n in not_assessed
         ],
         "suppressions": {
             "expired": [_suppression(s) for s in judgement.outcome.expired],
             "unmatched": [_suppression(s) for s in judgement.outcome.unmatched],
         },
         "diff": None,
+    }
+
+
+def _gate(result: GateResult) -> Document:
+    """The verdict and every reason for it, failed or not, with what it names."""
+    return {
+        "fail_on": result.gate.fail_on.value,
+        "strict": result.gate.strict,
+        "failed": result.failed,
+        "exit_code": result.exit_code,
+        "summary": result.summary,
+        "failing_finding_ids": [f.finding_id for f in result.failing],
+        "not_assessed": len(result.not_assessed),
+        "reasons": [_reason(r) for r in reasons(result)],
+    }
+
+
+def _reason(reason: Reason) -> Document:
+    return {
+        "reason": reason.reason,
+        "description": reason.description,
+        "counted": reason.counted,
+        "failed": reason.failed,
+        "count": reason.count,
+        "groups": [_reason_group(g) for g in reason.groups],
+    }
+
+
+def _reason_group(group: ReasonGroup) -> Document:
+    return {
+        "account_id": group.account.account_id,
+        "account_name": group.account.account_name,
+        "check_id": group.check_id,
+        "severity": group.severity.value if group.severity else None,
+        "count": group.count,
+        "subjects": [
+            {"id": s.id, "subject": s.subject, "reason": s.reason}
+            for s in group.subjects
+        ],
+        "more": group.more,
     }
 
 

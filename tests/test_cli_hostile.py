@@ -271,7 +271,7 @@ def test_strict_fails_on_a_step_that_could_not_assess(tmp_path: Path) -> None:
 def test_strict_fails_when_who_is_at_risk_was_not_assessed() -> None:
     """at_risk_assessed false alone fails a strict gate, and says so."""
     from reporter.analyze.model import Severity
-    from reporter.gate import Gate, evaluate, gate_lines
+    from reporter.gate import Gate, Unassessed, evaluate, gate_lines
     from reporter.suppress import SuppressionOutcome
 
     outcome = SuppressionOutcome(judged=(), expired=(), unmatched=())
@@ -279,7 +279,7 @@ def test_strict_fails_when_who_is_at_risk_was_not_assessed() -> None:
         outcome,
         Gate(fail_on=Severity.CRITICAL, strict=True),
         (),
-        unassessed=("who is at risk could not be assessed",),
+        unassessed=(Unassessed("who is at risk"),),
     )
 
     assert result.exit_code == 3

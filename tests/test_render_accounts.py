@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from analyze_fixtures import entries_from_organization, snapshot_from_entries
 from bs4 import BeautifulSoup, Tag
+from cli_runner import run_cli
 from jsonschema import Draft202012Validator
 from openpyxl import Workbook, load_workbook
 from playwright.sync_api import Browser, expect, sync_playwright
@@ -21,12 +22,19 @@ from render_fixtures import build_analysis
 from typer.testing import CliRunner
 
 from reporter.analyze import analyze
-from reporter.analyze.model import Analysis
+from reporter.analyze.model import Analysis, Severity
 from reporter.audit import Judging, RunOutcome, run_accounts_report, snapshot_paths
 from reporter.cli import app
 from reporter.demo import build_organization
 from reporter.errors import ConfigError
-from reporter.gate import Gate
+from reporter.gate import (
+    Account,
+    AccountGate,
+    Gate,
+    GateResult,
+    Unassessed,
+    gate_lines,
+)
 from reporter.render.accounts import (
     AccountsReport,
     account_prefix,
@@ -286,7 +294,7 @@ def test_json_names_the_account_of_each_finding(run: Run) -> None:
     owners = Counter(f["account_id"] for f in document["findings"])
 
     Draft202012Validator(SCHEMA).validate(document)
-    assert (document["kind"], document["schema_version"]) == ("accounts", 1)
+    assert (document["kind"], document["schema_version"]) == ("accounts", 2)
     assert [a["account_id"] for a in document["accounts"]] == list(_ids(run))
     assert owners == {a.account_id: len(a.findings) for a in run.analyses}
 
@@ -304,6 +312,68 @@ def test_gate_counts_the_findings_of_every_account(run: Run) -> None:
 
     assert run.outcome.result.exit_code == 3
     assert failing == Counter(high)
+
+
+def test_json_gate_groups_name_their_account(run: Run) -> None:
+    """Each failing check's group names its account; per account they add up."""
+    document = json.loads(run.path("findings.json").read_text("utf-8"))
+    reasons = {r["reason"]: r for r in document["gate"]["reasons"]}
+
+    counted: Counter[str] = Counter()
+    for group in reasons["findings"]["groups"]:
+        counted[group["account_id"]] += group["count"]
+    failing = Counter(
+        a.account_id
+        for a in run.analyses
+        for f in run.outcome.result.failing
+        if f in a.findings
+    )
+    names = {
+        (g["account_id"], g["account_name"]) for g in reasons["findings"]["groups"]
+    }
+    assert counted == failing and len(counted) == 2
+    assert names == {(a.account_id, a.account_name) for a in run.analyses}
+
+
+def _label(analysis: Analysis) -> str:
+    return f"Account {analysis.account_name} {analysis.account_id[:8]}: "
+
+
+def test_cli_gate_lines_name_the_account(folder: Path, tmp_path: Path) -> None:
+    """'report FOLDER': every gate line on stderr starts with its account."""
+    analyses = [analyze(read_snapshot(folder / n)) for n in ("a.zip", "b.zip")]
+
+    result = run_cli("report", str(folder), "--out", str(tmp_path), "--format", "json")
+
+    lines = result.stderr.splitlines()
+    gate = lines[:-1]  # the gate's lines; the last is its summary
+    first, second = (_label(a) for a in analyses)
+    assert result.returncode == 3, result.stderr
+    assert (
+        f"{first}high: Administrator has no two-factor authentication: "
+        "anna.taylor26@northwind.example [admin-without-two-factor]"
+    ) in lines
+    assert any(line.startswith(f"{first}high: and ") for line in lines)
+    assert any(line.startswith(second) for line in gate)
+    assert gate and all(line.startswith((first, second)) for line in gate)
+    assert lines[-1].startswith("failed: ")
+
+
+def test_gate_lines_escape_the_account_name() -> None:
+    """A bidi override in an account's name is escaped in the line naming it."""
+    strict = Gate(fail_on=Severity.CRITICAL, strict=True)
+    parts = tuple(
+        AccountGate(Account(account_id, name), (), (), (Unassessed("who is at risk"),))
+        for account_id, name in (("0123abcd" * 4, "Evil\u202eCorp"), ("f" * 32, ""))
+    )
+
+    lines = gate_lines(GateResult(strict, parts))
+
+    assert lines == [
+        "Account Evil\\u202eCorp 0123abcd: could not assess: "
+        "who is at risk could not be assessed",
+        "Account ffffffff: could not assess: who is at risk could not be assessed",
+    ]
 
 
 def _accept_all(analysis: Analysis) -> tuple[Suppression, ...]:

@@ -22,6 +22,7 @@ from weasyprint import CSS, HTML, URLFetcher
 
 from reporter.analyze.model import SEVERITY_ORDER
 from reporter.errors import ConfigError
+from reporter.gate import Account
 from reporter.render import write_outputs
 from reporter.render.context import REPORT_TITLE, TIME_FORMAT, Report, for_display
 from reporter.render.html import (
@@ -240,7 +241,8 @@ def _css_string(text: str) -> str:
 def _account_part_pdf(section: AccountSection) -> bytes:
     """One account's PDF, as ``render_pdf`` prints it, its footer naming it."""
     summary = section.summary  # two accounts may share a name: the id tells
-    footer = part_footer(f"Account {summary.account_name} {summary.account_id[:8]}")
+    # The same words the gate's stderr lines start with, so either finds the other.
+    footer = part_footer(Account(summary.account_id, summary.account_name).label)
     document = layout_pdf(section.report, prefix=section.prefix, extra_css=(footer,))
     pdf: bytes = document.write_pdf()
     return pdf
