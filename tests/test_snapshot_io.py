@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 import stat
@@ -71,6 +72,29 @@ def test_round_trip_keeps_entries_and_records_hashes(tmp_path: Path) -> None:
     assert set(read.manifest.files) == {CF_ACCOUNT, CF_MEMBERS}
     assert read.sha256 == written.sha256 and len(read.sha256) == 64
     assert read.manifest.requests[0].path == f"/accounts/{ACCOUNT}"
+
+
+def test_reading_leaves_the_garbage_collector_running(tmp_path: Path) -> None:
+    """The collector, paused while entries are parsed, runs again after a read."""
+    write_snapshot(_snapshot(), tmp_path / "s.zip")
+
+    read_snapshot(tmp_path / "s.zip")
+
+    assert gc.isenabled()
+
+
+def test_a_refused_snapshot_leaves_the_garbage_collector_running(
+    tmp_path: Path,
+) -> None:
+    """A read that fails on a hash still turns the paused collector back on."""
+    path = tmp_path / "s.zip"
+    write_snapshot(_snapshot(), path)
+    _rewrite(path, {CF_MEMBERS: b"[]\n"})
+
+    with pytest.raises(SnapshotError):
+        read_snapshot(path)
+
+    assert gc.isenabled()
 
 
 def test_same_snapshot_gives_same_bytes(tmp_path: Path) -> None:

@@ -6,12 +6,13 @@ import logging
 
 from reporter.analyze.checks import AT_RISK_INPUTS, run_checks
 from reporter.analyze.directory import Assignment, Coverage
-from reporter.analyze.facts import Facts, build_facts, gc_paused
+from reporter.analyze.facts import Facts, build_facts
 from reporter.analyze.identity import email_key
 from reporter.analyze.inputs import text
 from reporter.analyze.model import Analysis, Evidence, Grant, IdpAssignment, Source
 from reporter.analyze.steps import assess_steps, verdict
 from reporter.snapshot import layout
+from reporter.snapshot.gc_pause import gc_paused
 from reporter.snapshot.model import Snapshot
 
 log = logging.getLogger(__name__)

@@ -25,7 +25,7 @@ from reporter.analyze.effective import (
     is_super_admin_grant,
     shadowing_denies,
 )
-from reporter.analyze.facts import Facts, gc_paused
+from reporter.analyze.facts import Facts
 from reporter.analyze.identity import clean_email, email_key, name_key
 from reporter.analyze.inputs import text
 from reporter.analyze.model import (
@@ -42,6 +42,7 @@ from reporter.analyze.names import parse_v1_name
 from reporter.analyze.risk import covers, is_admin_grant
 from reporter.errors import AnalyzeError
 from reporter.snapshot import layout
+from reporter.snapshot.gc_pause import gc_paused
 
 # What computing "at risk" reads: grants from all four sources.
 AT_RISK_INPUTS = (

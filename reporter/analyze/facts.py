@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from reporter.analyze.cloudflare import CloudflareView, member_email, scim_group_ids
@@ -27,6 +25,7 @@ from reporter.analyze.virtual import (
     virtual_group_order,
 )
 from reporter.snapshot import layout
+from reporter.snapshot.gc_pause import gc_paused
 from reporter.snapshot.model import Snapshot
 
 
@@ -48,24 +47,6 @@ class Facts:
     def account_id(self) -> str:
         """The audited account id, lower-cased."""
         return self.inputs.account_id
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """The cyclic garbage collector off while the block runs, as it was after.
-
-    The analysis builds hundreds of thousands of objects, none of them in a
-    reference cycle, beside the millions of the parsed snapshot: each full
-    collection walks them all, a third of the CPU time of a 20,000-member
-    analysis. Reference counting still frees every object meanwhile.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def build_facts(snapshot: Snapshot) -> Facts:

@@ -20,6 +20,7 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from reporter.errors import SnapshotError
+from reporter.snapshot.gc_pause import gc_paused
 from reporter.snapshot.layout import CF_ACCOUNT, FORMAT_VERSION, MANIFEST
 from reporter.snapshot.model import Manifest, Snapshot
 
@@ -193,7 +194,7 @@ def read_snapshot(path: Path, *, max_entry_bytes: int = MAX_ENTRY_BYTES) -> Snap
             path=str(path),
             hint="collect it again with 'cf-scim-audit collect'",
         ) from exc
-    with archive:
+    with archive, gc_paused():
         names = _member_names(archive, path, max_entry_bytes)
         blob = _read_member(archive, MANIFEST, path) if MANIFEST in names else None
         manifest = _parse_manifest(blob, path)
