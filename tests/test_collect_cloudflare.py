@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import asdict, replace
 from datetime import UTC, datetime, timedelta
@@ -313,6 +314,43 @@ def test_user_group_members_are_keyed_by_user_group_id() -> None:
         ADMINS: [ALICE],
         READERS: [CAROL, BOB],
     }
+
+
+def test_member_lists_are_read_while_the_members_still_are() -> None:
+    """User group member lists start once the user groups are read, not after."""
+    lists_started = threading.Event()
+    seen_by_members_page_2: list[bool] = []
+    routes = healthy_routes()
+    members, admins = routes["/members"], routes[f"/iam/user_groups/{ADMINS}/members"]
+
+    def members_waiting_for_lists(request: httpx.Request) -> httpx.Response:
+        if request.url.params["page"] == "2":
+            seen_by_members_page_2.append(lists_started.wait(timeout=10))
+        return members(request)
+
+    def admins_noted(request: httpx.Request) -> httpx.Response:
+        lists_started.set()
+        return admins(request)
+
+    routes["/members"] = members_waiting_for_lists
+    routes[f"/iam/user_groups/{ADMINS}/members"] = admins_noted
+
+    snapshot = collect(FakeCloudflare(routes))
+
+    assert seen_by_members_page_2 == [True]
+    assert ids(snapshot.entries[layout.CF_MEMBERS]) == [ALICE, BOB, CAROL]
+    # Recorded in the same order as when the member lists came after the rest.
+    assert list(snapshot.entries) == [
+        layout.CF_ACCOUNT,
+        layout.CF_MEMBERS,
+        layout.CF_ROLES,
+        layout.CF_PERMISSION_GROUPS,
+        layout.CF_RESOURCE_GROUPS,
+        layout.CF_USER_GROUPS,
+        layout.CF_SCIM_USERS,
+        layout.CF_SCIM_GROUPS,
+        layout.CF_USER_GROUP_MEMBERS,
+    ]
 
 
 @pytest.mark.parametrize("tail", ["", "/members"])

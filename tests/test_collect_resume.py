@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 import stat
+import time
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
 
 from reporter.collect import CollectConfig
+from reporter.collect.partial import PartialState
 from reporter.demo import build_organization
 from reporter.demo.org import Organization
 from reporter.emulator import Emulator
@@ -16,6 +20,7 @@ from reporter.emulator.faults import EmulatorOptions, Fault
 from reporter.errors import CollectError, ConfigError
 from reporter.pipeline import Tokens, collect_to_file
 from reporter.snapshot import layout, read_snapshot
+from reporter.snapshot.model import EndpointRecord, RequestRecord
 
 TOKEN = secrets.token_hex(16)
 TOKENS = Tokens(cloudflare=TOKEN)
@@ -67,6 +72,50 @@ def test_a_failed_collection_leaves_no_snapshot_but_its_finished_entries(
     assert all(
         stat.S_IMODE(p.stat().st_mode) == 0o600 for p in partial_dir(out).iterdir()
     )
+
+
+def test_a_failure_keeps_every_entry_read_beside_it(
+    org: Organization, tmp_path: Path
+) -> None:
+    """Entries read while another failed are kept, also those after it."""
+    out = tmp_path / "snapshot.zip"
+    with serve(org, SCIM_DOWN) as emulator:
+        fail_once(org, emulator, out)
+
+    kept = {p.name for p in partial_dir(out).iterdir()}
+    expected = {
+        e.replace("/", "__")
+        for e in layout.CLOUDFLARE_ENTRIES
+        if e not in (layout.CF_SCIM_GROUPS, layout.CF_SCIM_GROUP_DETAILS)
+    }
+    assert kept == expected | {"state.json"}
+
+
+def test_a_saved_entry_is_the_json_of_its_objects(tmp_path: Path) -> None:
+    """A long entry, saved a slice at a time, is byte for byte json.dumps."""
+    state = PartialState.beside(tmp_path / "s.zip", {"account_id": "a"}, resume=False)
+    data = {
+        "list": [
+            {"id": str(n), "name": f"Zoë {n}", "tags": [n, None]} for n in range(121)
+        ],
+        "object": {str(n): [n, {"ok": n % 2 == 0}] for n in range(77)},
+        "empty": [],
+    }
+    record = EndpointRecord(entry="e", status="ok", pages=3, count=121)
+    requests = [RequestRecord("GET", "/x?page=1", 200, 50.0, "e", 1, 0)]
+
+    state.save("cloudflare/e.json", data, record, requests)
+
+    raw = {
+        "entry": "cloudflare/e.json",
+        "data": data,
+        "record": asdict(record),
+        "requests": [asdict(r) for r in requests],
+    }
+    written = (state.directory / "cloudflare__e.json").read_bytes()
+    assert written == json.dumps(raw, ensure_ascii=False).encode("utf-8")
+    loaded = state.load("cloudflare/e.json")
+    assert loaded is not None and loaded.data == data
 
 
 def test_resume_fetches_only_what_was_not_finished(
@@ -146,10 +195,18 @@ def test_an_interrupt_keeps_the_finished_entries(
 ) -> None:
     """Ctrl-C during the user group members leaves no snapshot, members kept."""
     out = tmp_path / "snapshot.zip"
+    kept = partial_dir(out) / "cloudflare__members.json"
 
     def interrupt(entry: str, pages: int, known: int) -> None:
-        if entry == layout.CF_USER_GROUP_MEMBERS:
-            raise KeyboardInterrupt
+        if entry != layout.CF_USER_GROUP_MEMBERS:
+            return
+        # The member lists are read while the members are: this one waits
+        # (at most 10 s) until the members are saved, then Ctrl-C comes.
+        for _ in range(1000):
+            if kept.is_file():
+                break
+            time.sleep(0.01)
+        raise KeyboardInterrupt
 
     with serve(org) as emulator, pytest.raises(KeyboardInterrupt):
         collect_to_file(config(org, emulator), TOKENS, out, progress=interrupt)

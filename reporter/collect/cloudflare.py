@@ -23,6 +23,7 @@ from reporter.collect.paging import (
 )
 from reporter.errors import CollectError
 from reporter.snapshot import layout
+from reporter.snapshot.gc_pause import gc_paused
 
 if TYPE_CHECKING:
     from reporter.collect.interface import AuditWindow, CollectConfig
@@ -45,34 +46,81 @@ def collect_cloudflare(
 ) -> None:
     """Collect every Cloudflare entry of the snapshot layout into ``evidence``.
 
-    The account comes first (it proves the token); the lists are then fetched
-    concurrently, and the entries that depend on a list after it. Entries are
-    recorded in the layout's order whatever order the answers arrive in.
+    The account comes first (it proves the token); every other entry is then
+    fetched concurrently, each one that depends on a list as soon as that list
+    is read. Entries are recorded in the layout's order whatever order the
+    answers arrive in.
     """
     base = f"/accounts/{config.account_id}"
-    if not evidence.restore(layout.CF_ACCOUNT):
-        _core(
-            evidence,
-            layout.CF_ACCOUNT,
-            config.account_id,
-            partial(_account, session, base),
-        )
-    lists = _lists(session, config, base)
-    outcomes = _fetch_all(session, evidence, lists)
-    _settle_members(evidence, config.account_id, outcomes.pop(layout.CF_MEMBERS, None))
-    for entry, outcome in outcomes.items():
-        evidence.settle(entry, outcome, hint=lists[entry].hint)
-    _dependents(session, evidence, config, base)
-    if config.audit_since is not None:
-        _audit_logs(session, evidence, config, config.audit_since)
+    # Tens of thousands of parsed objects, none in a reference cycle: full
+    # collections over them would hold the interpreter lock mid-collection.
+    with gc_paused():
+        if not evidence.restore(layout.CF_ACCOUNT):
+            _core(
+                evidence,
+                layout.CF_ACCOUNT,
+                config.account_id,
+                partial(_account, session, base),
+            )
+        session.prefer(_PREFERRED)
+        jobs = _jobs(session, config, base)
+        _settle(evidence, config, jobs, _fetch_all(session, evidence, jobs))
+
+
+# Which waiting requests take a free slot first. Lists read page after page
+# come first (each page waits for the one before); then the user groups, which
+# the member lists wait for; the large lists early, so each is saved for
+# --resume while the rest are in flight; the many small member lists last.
+_PREFERRED = (
+    layout.CF_AUDIT_LOGS,
+    layout.CF_ACCOUNT,
+    layout.CF_USER_GROUPS,
+    layout.CF_ROLES,
+    layout.CF_PERMISSION_GROUPS,
+    layout.CF_RESOURCE_GROUPS,
+    layout.CF_SCIM_GROUPS,
+    layout.CF_MEMBERS,
+    layout.CF_SCIM_USERS,
+    layout.CF_USER_GROUP_MEMBERS,
+)
 
 
 @dataclass(frozen=True)
 class _Job:
-    """How to fetch one entry, and what would fix a refusal."""
+    """How to fetch one entry, and what would fix a refusal.
 
-    fetch: Callable[[], Fetched]
+    ``fetch`` is given the objects of the entry the job ``needs`` (None when it
+    needs none); such a job runs on that entry's thread once they are read.
+    """
+
+    fetch: Callable[[Any], Fetched]
     hint: str
+    needs: str | None = None
+
+
+def _alone(fetch: Callable[[], Fetched]) -> Callable[[Any], Fetched]:
+    """A job's fetch for an entry that needs no other."""
+    return lambda _: fetch()
+
+
+def _jobs(session: ApiSession, config: CollectConfig, base: str) -> dict[str, _Job]:
+    """Every entry after the account, in the layout's order."""
+    hint = _needs_settings_read(config.account_id)
+    jobs = _lists(session, config, base)
+    # SCIM group details (GET /scim/v2/Groups/{id}, one request per custom
+    # group) are not collected: no check reads them, and at 300 groups they
+    # were a quarter of the account's 1,200-request rate-limit window.
+    jobs[layout.CF_USER_GROUP_MEMBERS] = _Job(
+        partial(_user_group_members, session, config, base),
+        hint,
+        needs=layout.CF_USER_GROUPS,
+    )
+    if config.audit_since is not None:
+        jobs[layout.CF_AUDIT_LOGS] = _Job(
+            _alone(_audit_logs(session, config, config.audit_since)),
+            f"{hint} (it covers audit logs)",
+        )
+    return jobs
 
 
 def _lists(session: ApiSession, config: CollectConfig, base: str) -> dict[str, _Job]:
@@ -80,17 +128,19 @@ def _lists(session: ApiSession, config: CollectConfig, base: str) -> dict[str, _
     hint = _needs_settings_read(config.account_id)
     sizes = config.page_sizes
 
-    def pages(path: str, entry: str, per_page: int) -> Callable[[], Fetched]:
-        return _pages_of(session, config, base + path, entry, per_page)
+    def pages(path: str, entry: str, per_page: int) -> Callable[[Any], Fetched]:
+        return _alone(_pages_of(session, config, base + path, entry, per_page))
 
-    def scim(resource: str, entry: str) -> Callable[[], Fetched]:
-        return partial(
-            scim_pages,
-            session,
-            f"{base}/scim/v2/{resource}",
-            entry=entry,
-            count=sizes.scim,
-            max_pages=config.max_pages,
+    def scim(resource: str, entry: str) -> Callable[[Any], Fetched]:
+        return _alone(
+            partial(
+                scim_pages,
+                session,
+                f"{base}/scim/v2/{resource}",
+                entry=entry,
+                count=sizes.scim,
+                max_pages=config.max_pages,
+            )
         )
 
     return {
@@ -109,7 +159,9 @@ def _lists(session: ApiSession, config: CollectConfig, base: str) -> dict[str, _
             ),
             hint,
         ),
-        layout.CF_RESOURCE_GROUPS: _Job(partial(_resource_groups, session, base), hint),
+        layout.CF_RESOURCE_GROUPS: _Job(
+            _alone(partial(_resource_groups, session, base)), hint
+        ),
         layout.CF_USER_GROUPS: _Job(
             pages("/iam/user_groups", layout.CF_USER_GROUPS, sizes.cf_user_groups),
             hint,
@@ -122,25 +174,66 @@ def _lists(session: ApiSession, config: CollectConfig, base: str) -> dict[str, _
 def _fetch_all(
     session: ApiSession, evidence: Evidence, jobs: dict[str, _Job]
 ) -> dict[str, Outcome]:
-    """Fetch every job not saved by an earlier run, concurrently, in job order."""
+    """Fetch every job not saved by an earlier run, concurrently.
+
+    Each entry read is saved for --resume on its own thread at once. A job
+    needing another runs after it on its thread, given its objects (read now
+    or saved earlier); it is left out when that entry was refused.
+    """
     wanted = [entry for entry in jobs if not evidence.saved(entry)]
-    outcomes = session.map(lambda entry: outcome_of(jobs[entry].fetch), wanted)
-    fetched = dict(zip(wanted, outcomes, strict=True))
-    ordered: dict[str, Outcome] = {}
-    for entry in jobs:
-        if entry in fetched:
-            ordered[entry] = fetched[entry]
+    after: dict[str, list[str]] = {}
+    for entry in wanted:
+        needs = jobs[entry].needs
+        if needs is not None:
+            after.setdefault(needs, []).append(entry)
+    starts = [e for e in jobs if jobs[e].needs is None and (e in wanted or e in after)]
+
+    def chain(entry: str) -> list[tuple[str, Outcome]]:
+        done: list[tuple[str, Outcome]] = []
+        if entry in wanted:
+            outcome = _fetch_and_keep(evidence, entry, jobs[entry], None)
+            done.append((entry, outcome))
+            data = outcome.data if isinstance(outcome, Fetched) else None
+            ready = isinstance(outcome, Fetched)
         else:
-            evidence.restore(entry)
-    return ordered
+            saved = evidence.peek(entry)
+            data, ready = (saved.data, True) if saved is not None else (None, False)
+        for dependent in after.get(entry, []) if ready else []:
+            done.append(
+                (dependent, _fetch_and_keep(evidence, dependent, jobs[dependent], data))
+            )
+        return done
+
+    return {e: o for done in session.map(chain, starts) for e, o in done}
 
 
-def _settle_members(
-    evidence: Evidence, account_id: str, outcome: Outcome | None
+def _fetch_and_keep(evidence: Evidence, entry: str, job: _Job, given: Any) -> Outcome:
+    outcome = outcome_of(partial(job.fetch, given))
+    if isinstance(outcome, Fetched):
+        evidence.keep(entry, outcome)
+    return outcome
+
+
+def _settle(
+    evidence: Evidence,
+    config: CollectConfig,
+    jobs: dict[str, _Job],
+    outcomes: dict[str, Outcome],
 ) -> None:
+    """Record every job's outcome, or its earlier run's entry, in the jobs' order."""
+    for entry, job in jobs.items():
+        outcome = outcomes.get(entry)
+        if outcome is None:
+            if not evidence.restore(entry) and job.needs is not None:
+                evidence.skip(entry, needs=job.needs, hint=job.hint)
+        elif entry == layout.CF_MEMBERS:
+            _settle_members(evidence, config.account_id, outcome)
+        else:
+            evidence.settle(entry, outcome, hint=job.hint)
+
+
+def _settle_members(evidence: Evidence, account_id: str, outcome: Outcome) -> None:
     """Members are core: without them there is nothing to audit."""
-    if outcome is None:
-        return  # restored from an earlier run
     if isinstance(outcome, ApiError):
         if outcome.status not in (401, 403, 404):
             raise outcome
@@ -229,27 +322,6 @@ def _resource_groups(session: ApiSession, base: str) -> Fetched:
     return Fetched(groups, 1, len(groups))
 
 
-def _dependents(
-    session: ApiSession, evidence: Evidence, config: CollectConfig, base: str
-) -> None:
-    """User group members: one list per listed user group.
-
-    SCIM group details (``GET /scim/v2/Groups/{id}``, one request per custom
-    group) are not collected: no check reads them, and at 300 groups they
-    were a quarter of the account's 1,200-request rate-limit window.
-    """
-    entry, needs = layout.CF_USER_GROUP_MEMBERS, layout.CF_USER_GROUPS
-    hint = _needs_settings_read(config.account_id)
-    if needs not in evidence.entries:
-        if not evidence.restore(entry):
-            evidence.skip(entry, needs=needs, hint=hint)
-        return
-    fetch = partial(_user_group_members, session, config, base, evidence.entries[needs])
-    jobs = {entry: _Job(fetch, hint)}
-    for done, outcome in _fetch_all(session, evidence, jobs).items():
-        evidence.settle(done, outcome, hint=hint)
-
-
 def _user_group_members(
     session: ApiSession, config: CollectConfig, base: str, groups: list[Any]
 ) -> Fetched:
@@ -272,28 +344,22 @@ def _user_group_members(
 
 
 def _audit_logs(
-    session: ApiSession, evidence: Evidence, config: CollectConfig, window: AuditWindow
-) -> None:
+    session: ApiSession, config: CollectConfig, window: AuditWindow
+) -> Callable[[], Fetched]:
     """Audit Logs v2 entries of the window (cloudflare-api.md §3, §6.5)."""
-    base = f"/accounts/{config.account_id}"
     params: dict[str, str | int] = {
         "since": window.since,
         "before": window.before,
         "direction": "asc",
         "limit": config.page_sizes.cf_audit_logs,
     }
-    fetch = partial(
+    return partial(
         cloudflare_cursor_pages,
         session,
-        f"{base}/logs/audit",
+        f"/accounts/{config.account_id}/logs/audit",
         entry=layout.CF_AUDIT_LOGS,
         params=params,
         max_pages=config.max_pages,
-    )
-    evidence.attempt(
-        layout.CF_AUDIT_LOGS,
-        fetch,
-        hint=f"{_needs_settings_read(config.account_id)} (it covers audit logs)",
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -11,7 +12,7 @@ from reporter.collect.http import ApiError
 from reporter.snapshot.model import EndpointRecord, RequestRecord
 
 if TYPE_CHECKING:
-    from reporter.collect.partial import PartialState
+    from reporter.collect.partial import PartialState, SavedEntry
 
 log = logging.getLogger(__name__)
 
@@ -47,10 +48,16 @@ class Evidence:
         self.records: list[RequestRecord] = [] if records is None else records
         self.restored: list[str] = []
         self._state = state
+        self._kept: set[str] = set()
+        self._lock = threading.Lock()
 
     def saved(self, entry: str) -> bool:
         """Whether a previous run finished ``entry`` (it will not be fetched)."""
         return self._state is not None and self._state.load(entry) is not None
+
+    def peek(self, entry: str) -> SavedEntry | None:
+        """What a previous run saved of ``entry``, without taking it into these."""
+        return self._state.load(entry) if self._state is not None else None
 
     def restore(self, entry: str) -> bool:
         """Take ``entry`` from the previous run's state; False when it is not there."""
@@ -64,16 +71,33 @@ class Evidence:
         log.info("resumed: %s from the earlier run", entry)
         return True
 
+    def keep(self, entry: str, fetched: Fetched) -> None:
+        """Save a finished ``entry`` for a resumed run now; safe from any thread.
+
+        ``add`` records it later, in the layout's order, without saving again.
+        Its requests must all have been made.
+        """
+        if self._state is None:
+            return
+        self._save(entry, fetched)
+        with self._lock:
+            self._kept.add(entry)
+
     def add(self, entry: str, fetched: Fetched) -> None:
         """Keep ``entry`` and record it as collected."""
-        record = EndpointRecord(
-            entry=entry, status="ok", pages=fetched.pages, count=fetched.count
-        )
         self.entries[entry] = fetched.data
-        self.endpoints.append(record)
-        if self._state is not None:
-            requests = [r for r in list(self.records) if r.entry == entry]
-            self._state.save(entry, fetched.data, record, requests)
+        self.endpoints.append(_collected(entry, fetched))
+        with self._lock:
+            kept = entry in self._kept
+        if self._state is not None and not kept:
+            self._save(entry, fetched)
+
+    def _save(self, entry: str, fetched: Fetched) -> None:
+        if self._state is None:
+            return
+        # A copy: other threads append their requests meanwhile.
+        requests = [r for r in list(self.records) if r.entry == entry]
+        self._state.save(entry, fetched.data, _collected(entry, fetched), requests)
 
     def settle(
         self,
@@ -140,6 +164,12 @@ class Evidence:
     def skip(self, entry: str, *, needs: str, hint: str) -> None:
         """Record ``entry`` as not collected because the entry it needs failed."""
         self.fail(entry, reason=f"not attempted: it needs {needs}", hint=hint)
+
+
+def _collected(entry: str, fetched: Fetched) -> EndpointRecord:
+    return EndpointRecord(
+        entry=entry, status="ok", pages=fetched.pages, count=fetched.count
+    )
 
 
 def outcome_of(fetch: Callable[[], Fetched]) -> Outcome:

@@ -6,12 +6,14 @@ turns an answer it cannot use into a ``CollectError`` that names the URL.
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import logging
 import re
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
@@ -238,11 +240,51 @@ class Aborted(CollectError):
     """The collection was stopped (an error elsewhere, or Ctrl-C) before this GET."""
 
 
+class _Slots:
+    """``size`` request slots; a freed slot goes to the waiter of lowest rank.
+
+    Among equal ranks the earliest waiter goes first, as with a semaphore.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._free = size
+        self._lock = threading.Lock()
+        self._waiting: list[tuple[int, int, threading.Lock]] = []
+        self._arrivals = itertools.count()
+
+    def acquire(self, rank: int) -> None:
+        """Block until a slot is this caller's."""
+        with self._lock:
+            if self._free and not self._waiting:
+                self._free -= 1
+                return
+            handed = threading.Lock()
+            handed.acquire()
+            heapq.heappush(self._waiting, (rank, next(self._arrivals), handed))
+        # release() hands its slot over by releasing this lock.
+        handed.acquire()
+
+    @property
+    def waiting(self) -> int:
+        """How many callers wait for a slot now."""
+        with self._lock:
+            return len(self._waiting)
+
+    def release(self) -> None:
+        """Give the slot to the best waiter, or back to the free ones."""
+        with self._lock:
+            if self._waiting:
+                heapq.heappop(self._waiting)[2].release()
+            else:
+                self._free += 1
+
+
 class ApiSession:
     """Sends GETs through one client: paced, retried, logged and recorded.
 
     Safe to share between threads: at most ``concurrency`` requests are in
-    flight, and ``limiter`` (when given) decides when each may start.
+    flight, and ``limiter`` (when given) decides when each may start. When
+    more wait, those of the entries named first in ``prefer`` go first.
     ``records`` may be shared between sessions so one manifest lists every
     exchange. ``sleep`` is injectable so tests never wait.
     """
@@ -267,7 +309,8 @@ class ApiSession:
         self._pages: Counter[str] = Counter()
         self._expected: Counter[str] = Counter()
         self._max_attempts = max_attempts
-        self._slots = threading.BoundedSemaphore(self.concurrency)
+        self._slots = _Slots(self.concurrency)
+        self._ranks: dict[str, int] = {}
         self._lock = threading.Lock()
         self._aborted = threading.Event()
         authorization = client.headers.get("authorization", "")
@@ -281,6 +324,18 @@ class ApiSession:
         """The header token, and any token an ``httpx.Auth`` holds right now."""
         held = getattr(self.client.auth, "secrets", None)
         return [*self._secrets, *(held() if callable(held) else ())]
+
+    def prefer(self, entries: Sequence[str]) -> None:
+        """Serve waiting requests of ``entries`` in this order, before any other.
+
+        An entry finished early can be saved while the others are in flight.
+        """
+        self._ranks = {entry: rank for rank, entry in enumerate(entries)}
+
+    @property
+    def waiting(self) -> int:
+        """How many requests wait for one of the ``concurrency`` slots now."""
+        return self._slots.waiting
 
     def abort(self) -> None:
         """Make every later GET of this session raise Aborted (threads stop soon)."""
@@ -408,12 +463,13 @@ class ApiSession:
         page: int,
         exchange: _Exchange,
     ) -> httpx.Response:
-        if self._aborted.is_set():
-            url = self.server_text(str(request.url))
-            raise Aborted(f"GET {url} not sent: the collection was stopped")
-        retries = exchange.sent
-        exchange.sent += 1
-        with self._slots:
+        self._check_aborted(request)
+        self._slots.acquire(self._ranks.get(entry, len(self._ranks)))
+        try:
+            # The wait for a slot may have outlasted the collection.
+            self._check_aborted(request)
+            retries = exchange.sent
+            exchange.sent += 1
             if self.limiter is not None:
                 self.limiter.acquire()
             started = time.perf_counter()
@@ -422,6 +478,8 @@ class ApiSession:
             except httpx.TransportError:
                 self._record(request, None, started, entry, page, retries)
                 raise
+        finally:
+            self._slots.release()
         self._record(request, response.status_code, started, entry, page, retries)
         if self.limiter is not None:
             _pace(self.limiter, response)
@@ -430,6 +488,11 @@ class ApiSession:
         if exchange.want_json and _content_type(response) in JSON_TYPES:
             exchange.parse(response, self.server_text)
         return response
+
+    def _check_aborted(self, request: httpx.Request) -> None:
+        if self._aborted.is_set():
+            url = self.server_text(str(request.url))
+            raise Aborted(f"GET {url} not sent: the collection was stopped")
 
     def _record(
         self,

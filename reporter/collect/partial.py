@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import shutil
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,10 @@ from reporter.snapshot.model import EndpointRecord, RequestRecord
 log = logging.getLogger(__name__)
 
 STATE = "state.json"
+# Items encoded per call when an entry is saved. One call holds the
+# interpreter lock throughout, and other threads are reading pages meanwhile.
+SLICE = 50
+_ENCODER = json.JSONEncoder(ensure_ascii=False)
 
 
 @dataclass(frozen=True)
@@ -109,7 +113,7 @@ class PartialState:
             "record": asdict(record),
             "requests": [asdict(r) for r in requests],
         }
-        write_private_atomic(self._path(entry), _dump(raw))
+        write_private_atomic(self._path(entry), _dump_sliced(raw))
 
     def remove(self) -> None:
         """Delete the directory: the snapshot is written, nothing is left to resume."""
@@ -122,3 +126,28 @@ class PartialState:
 
 def _dump(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False).encode("utf-8")
+
+
+def _dump_sliced(raw: dict[str, Any]) -> bytes:
+    """The bytes of ``_dump(raw)``, encoded a slice of a long value at a time."""
+    pieces = ["{"]
+    for n, (key, value) in enumerate(raw.items()):
+        pieces.append(f"{', ' if n else ''}{_ENCODER.encode(key)}: ")
+        pieces.extend(_slices(value))
+    pieces.append("}")
+    return "".join(pieces).encode("utf-8")
+
+
+def _slices(value: Any) -> Iterator[str]:
+    """The JSON text of ``value`` in pieces, SLICE items of a long list or object."""
+    if isinstance(value, list | dict) and len(value) > SLICE:
+        items: list[Any] = list(value.items() if isinstance(value, dict) else value)
+        opening, closing = ("{", "}") if isinstance(value, dict) else ("[", "]")
+        yield opening
+        for start in range(0, len(items), SLICE):
+            part = items[start : start + SLICE]
+            text = _ENCODER.encode(dict(part) if isinstance(value, dict) else part)
+            yield (", " if start else "") + text[1:-1]
+        yield closing
+    else:
+        yield _ENCODER.encode(value)
