@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
-from reporter.analyze.identity import email_key
+from reporter.analyze.identity import email_key, name_key
 from reporter.analyze.inputs import Inputs, Json, text
 from reporter.analyze.names import V1_SCIM_PREFIX
 from reporter.snapshot import layout
@@ -90,10 +92,14 @@ class CloudflareView:
             view._scim_by_id.setdefault(text(user, "id"), user)
             view._scim_by_key.setdefault(email_key(text(user, "userName")), user)
         for group in view.user_groups:
-            listed = view.user_group_members.get(text(group, "id"), [])
-            for member_id in dict.fromkeys(text(item, "id") for item in listed):
+            for member_id in view.listed_member_ids(group):
                 view._groups_by_member.setdefault(member_id, []).append(group)
         return view
+
+    def listed_member_ids(self, user_group: Json) -> list[str]:
+        """The ids of the members listed in ``user_group``, each once."""
+        listed = self.user_group_members.get(text(user_group, "id"), [])
+        return list(dict.fromkeys(text(item, "id") for item in listed))
 
     def scim_user_of(self, member: Json) -> Json | None:
         """The SCIM user of ``member``: by ``user.id``, else by email key."""
@@ -113,11 +119,56 @@ class CloudflareView:
 
     def custom_scim_groups(self) -> list[Json]:
         """SCIM groups that are not v1 system groups, in id order."""
-        return [
+        return list(self._custom_scim_groups)
+
+    def custom_scim_group(self, group_id: str) -> Json | None:
+        """The SCIM custom group of id ``group_id``, if any."""
+        group = self.scim_groups.get(group_id)
+        return None if group_id.startswith(V1_SCIM_PREFIX) else group
+
+    def custom_scim_group_named(self, *names: str) -> Json | None:
+        """The first SCIM custom group, in id order, bearing one of ``names``.
+
+        Names compare by :func:`name_key`.
+        """
+        found = [self._custom_by_name.get(name_key(n)) for n in names]
+        return _first_by_id(g for g in found if g is not None)
+
+    def custom_scim_group_external(self, external_id: str) -> Json | None:
+        """The first SCIM custom group, in id order, with ``externalId``."""
+        return self._custom_by_external.get(external_id)
+
+    def has_user_group_named(self, name: str) -> bool:
+        """Whether a user group's name is ``name``, compared by :func:`name_key`."""
+        return name_key(name) in self._user_group_names
+
+    # Indexed once: a lookup per user group or push mapping scanning every
+    # group would make the analysis quadratic in the number of groups.
+    @cached_property
+    def _custom_scim_groups(self) -> tuple[Json, ...]:
+        return tuple(
             group
             for gid, group in sorted(self.scim_groups.items())
             if not gid.startswith(V1_SCIM_PREFIX)
-        ]
+        )
+
+    @cached_property
+    def _custom_by_name(self) -> dict[str, Json]:
+        indexed: dict[str, Json] = {}
+        for group in self._custom_scim_groups:
+            indexed.setdefault(name_key(text(group, "displayName")), group)
+        return indexed
+
+    @cached_property
+    def _custom_by_external(self) -> dict[str, Json]:
+        indexed: dict[str, Json] = {}
+        for group in self._custom_scim_groups:
+            indexed.setdefault(text(group, "externalId"), group)
+        return indexed
+
+    @cached_property
+    def _user_group_names(self) -> frozenset[str]:
+        return frozenset(name_key(text(g, "name")) for g in self.user_groups)
 
 
 def member_email(member: Json) -> str:
@@ -133,6 +184,10 @@ def scim_group_ids(user: Json) -> list[str]:
         if isinstance(value, str) and value:
             ids.append(value)
     return sorted(set(ids))
+
+
+def _first_by_id(groups: Iterable[Json]) -> Json | None:
+    return min(groups, key=lambda g: text(g, "id"), default=None)
 
 
 def _member_order(member: Json) -> tuple[str, str]:

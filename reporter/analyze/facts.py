@@ -12,8 +12,8 @@ from reporter.analyze.directory import (
     build_directory,
     idp_missing,
 )
-from reporter.analyze.grants import member_grants, policy_grants
-from reporter.analyze.identity import email_key, name_key
+from reporter.analyze.grants import MemberGrants, policy_grants
+from reporter.analyze.identity import email_key
 from reporter.analyze.inputs import Inputs, Json, text
 from reporter.analyze.model import MemberAccess, Source, UserGroupSummary, VirtualGroup
 from reporter.analyze.names import parse_v1_name, v1_permission_group_id
@@ -80,38 +80,47 @@ def _build_facts(snapshot: Snapshot) -> Facts:
         okta=okta,
         directory=directory,
         matches=matches,
-        members=tuple(
-            _member_access(m, view, matches, scim_users) for m in view.members
-        ),
+        members=_members_access(view, matches, scim_users),
         raw_members={text(m, "id"): m for m in view.members},
         virtual_groups=tuple(sorted(groups, key=virtual_group_order)),
         user_groups=tuple(_user_group_summary(g, view) for g in view.user_groups),
     )
 
 
-def _member_access(
-    member: Json,
+def _members_access(
     view: CloudflareView,
     matches: Mapping[str, Match],
     scim_users: Mapping[str, Json | None],
+) -> tuple[MemberAccess, ...]:
+    """Every member's access; ``matches`` and ``scim_users`` are by member id."""
+    grants = MemberGrants(view)
+    return tuple(
+        _member_access(m, view, grants, matches, scim_users) for m in view.members
+    )
+
+
+def _member_access(
+    member: Json,
+    view: CloudflareView,
+    grants_of: MemberGrants,
+    matches: Mapping[str, Match],
+    scim_users: Mapping[str, Json | None],
 ) -> MemberAccess:
-    """The member's access; ``matches`` and ``scim_users`` are by member id."""
-    email = member_email(member)
-    grants = member_grants(member, view)
-    match, scim_user = matches[text(member, "id")], scim_users[text(member, "id")]
-    v1_ids = [g for g in scim_group_ids(scim_user or {}) if v1_permission_group_id(g)]
+    member_id = text(member, "id")
+    match, scim_user = matches[member_id], scim_users[member_id]
+    group_ids = scim_group_ids(scim_user or {})
+    grants = grants_of.of(member, group_ids)
+    v1_ids = [g for g in group_ids if v1_permission_group_id(g)]
     return MemberAccess(
-        member_id=text(member, "id"),
-        email=email,
+        member_id=member_id,
+        email=member_email(member),
         name=_name(member, scim_user),
         status=text(member, "status"),
         two_factor=_two_factor(member),
         idp_status=match.user.raw_status if match.user else None,
         grants=grants,
         virtual_groups=tuple(sorted({view.group_name(g) for g in v1_ids})),
-        user_groups=tuple(
-            text(g, "name") for g in view.user_groups_of(text(member, "id"))
-        ),
+        user_groups=tuple(text(g, "name") for g in view.user_groups_of(member_id)),
         at_risk=at_risk(grants),
     )
 
@@ -175,15 +184,10 @@ def _user_group_summary(group: Json, view: CloudflareView) -> UserGroupSummary:
 
 def scim_counterpart(user_group: Json, view: CloudflareView) -> Json | None:
     """The SCIM custom group of a user group: same id, else same name (§6.2)."""
-    custom = view.custom_scim_groups()
-    for group in custom:
-        if text(group, "id") == text(user_group, "id"):
-            return group
-    name = name_key(text(user_group, "name"))
-    for group in custom:
-        if name_key(text(group, "displayName")) == name:
-            return group
-    return None
+    same_id = view.custom_scim_group(text(user_group, "id"))
+    if same_id is not None:
+        return same_id
+    return view.custom_scim_group_named(text(user_group, "name"))
 
 
 def idp_virtual_groups(

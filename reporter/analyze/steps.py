@@ -14,7 +14,6 @@ from reporter.analyze.directory import (
 )
 from reporter.analyze.facts import Facts
 from reporter.analyze.grants import policy_grants
-from reporter.analyze.identity import name_key
 from reporter.analyze.inputs import Json, text
 from reporter.analyze.model import MemberAccess, Source, StepResult, StepStatus, Verdict
 from reporter.analyze.names import parse_v1_name
@@ -150,25 +149,19 @@ def _mapping_problem(facts: Facts, mapping: PushMapping) -> str:
     scim = _scim_group_for(facts, mapping)
     if scim is None:
         return f"{label!r} has no SCIM group in Cloudflare."
-    wanted = name_key(text(scim, "displayName"))
-    if not any(
-        name_key(text(g, "name")) == wanted for g in facts.cloudflare.user_groups
-    ):
+    if not facts.cloudflare.has_user_group_named(text(scim, "displayName")):
         return f"{label!r} has no user group of the same name."
     return ""
 
 
 def _scim_group_for(facts: Facts, mapping: PushMapping) -> Json | None:
     """The SCIM custom group a push created: by externalId, else by name (§6.2)."""
-    custom = facts.cloudflare.custom_scim_groups()
-    for group in custom:
-        if text(group, "externalId") == mapping.source_id:
-            return group
-    names = {name_key(n) for n in (mapping.source_name, mapping.target_name) if n}
-    for group in custom:
-        if name_key(text(group, "displayName")) in names:
-            return group
-    return None
+    view = facts.cloudflare
+    pushed = view.custom_scim_group_external(mapping.source_id)
+    if pushed is not None:
+        return pushed
+    names = (n for n in (mapping.source_name, mapping.target_name) if n)
+    return view.custom_scim_group_named(*names)
 
 
 def attach_policies(facts: Facts) -> Outcome:
