@@ -3,7 +3,7 @@
 Each snapshot entry is validated once, when the analysis loads it, so the rest
 of the analyzer can trust that a list is a list and a string a string. The
 models are lenient: every field is optional (null where the API allows it),
-and fields the analyzer does not read pass unchecked (``extra="allow"``).
+and fields the analyzer does not read pass unchecked (``extra="ignore"``).
 Sources: ``cloudflare-api.md`` §5-6 and ``idp-apis.md`` §2.2-2.4, §3.2-3.4
 and §5.
 """
@@ -28,8 +28,10 @@ _BAD_RECORD_HINT = (
 
 # strict: the JSON value must already have the type; nothing is coerced, so
 # what was validated is what the analyzer reads from the raw dicts. TypedDicts
-# rather than models: the result is thrown away, and dicts are built fastest.
-_record = with_config(ConfigDict(extra="allow", strict=True))
+# rather than models: the result is thrown away, and dicts are built fastest;
+# extra="ignore" leaves the fields no model names out of that copy (the raw
+# dicts keep them), a third of the validation time.
+_record = with_config(ConfigDict(extra="ignore", strict=True))
 
 
 # -- Cloudflare (cloudflare-api.md §5) --
