@@ -84,11 +84,7 @@ def _evidence(snapshot: Snapshot) -> Evidence:
 def _idp_assignments(facts: Facts) -> tuple[IdpAssignment, ...]:
     directory = facts.directory
     by_key = {email_key(m.email): m.member_id for m in facts.members}
-    by_user = {
-        match.user.user_id: member_id
-        for member_id, match in sorted(facts.matches.items())
-        if match.user is not None and not match.ambiguous
-    }
+    by_user = facts.member_by_idp_user
     coverage = _coverage_by_user(directory.assignments)
     rows = [
         IdpAssignment(

@@ -680,11 +680,12 @@ def ambiguous_matches(facts: Facts) -> Iterator[Hit]:
             by_user.setdefault(match.user.user_id, []).append(member)
         if match.ambiguous:
             yield _two_idp_users(directory.name, member, match)
-    for key, members in sorted(by_key.items()):
-        if len(members) > 1:
-            yield _two_members(key, members, directory.name)
+    # Only keys and users of several members are sorted, not all of them.
+    for key in sorted(k for k, ms in by_key.items() if len(ms) > 1):
+        yield _two_members(key, by_key[key], directory.name)
     users = directory.users_by_id
-    for user_id, members in sorted(by_user.items()):
+    for user_id in sorted(u for u, ms in by_user.items() if len(ms) > 1):
+        members = by_user[user_id]
         keys = {keys_of[m.member_id] for m in members}
         if len(keys) > 1:  # one key shared is reported above
             yield _one_user_two_members(directory.name, users[user_id], members)
@@ -790,15 +791,6 @@ def _username_problem(idp: str, user: IdpUser, sent: str) -> str:
     return ""
 
 
-def _member_by_user(facts: Facts) -> dict[str, str]:
-    """Member id by IdP user id, for unambiguous matches."""
-    return {
-        match.user.user_id: member_id
-        for member_id, match in sorted(facts.matches.items())
-        if match.user is not None and not match.ambiguous
-    }
-
-
 @check(
     "idp-assigned-v1-only",
     "idp-v1-unassign-deprovisions",
@@ -810,7 +802,7 @@ def app_coverage(facts: Facts) -> Iterator[Hit]:
     """Who is assigned to v1 only or to both, and what unassigning v1 does (§4)."""
     directory = facts.directory
     v1 = directory.apps.get("v1")
-    members = _member_by_user(facts)
+    members = facts.member_by_idp_user
     people: dict[str, tuple[set[str], str]] = {}
     for assignment in directory.assignments:
         tags, _ = people.setdefault(assignment.user_id, (set(), assignment.login))
@@ -912,7 +904,7 @@ def group_membership_differs(facts: Facts) -> Iterator[Hit]:
     directory = facts.directory
     user_groups = {name_key(text(g, "name")): g for g in facts.cloudflare.user_groups}
     provisioned = _v2_provisioned(facts)
-    members = _member_by_user(facts)
+    members = facts.member_by_idp_user
     emails = {m.member_id: m.email for m in facts.members}
     for mapping in directory.mappings:
         if mapping.app != "v2":

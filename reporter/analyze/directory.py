@@ -30,7 +30,7 @@ from reporter.analyze.identity import (
     is_guest_upn,
     name_key,
 )
-from reporter.analyze.inputs import Inputs, Json, Missing, text
+from reporter.analyze.inputs import Inputs, Json, Missing, nested, text
 from reporter.analyze.names import parse_v1_name
 from reporter.errors import AnalyzeError
 from reporter.snapshot import layout
@@ -540,22 +540,21 @@ def _okta_user(user: Json) -> IdpUser:
 
 
 def _okta_assignment(tag: str, app_user: Json) -> Assignment:
+    user = nested(app_user, "_embedded", "user")
+    profile = nested(user, "profile")
     forms = (
         text(app_user, "credentials", "userName"),
-        text(app_user, "_embedded", "user", "profile", "email"),
-        text(app_user, "_embedded", "user", "profile", "login"),
-    )
-    login = (
-        forms[0] or text(app_user, "_embedded", "user", "profile", "login") or forms[1]
+        text(profile, "email"),
+        text(profile, "login"),
     )
     return Assignment(
         app=tag,
         user_id=text(app_user, "id"),
         via_group=text(app_user, "scope") == "GROUP",
         group_name="",  # Okta's app user does not say which group
-        login=login,
+        login=forms[0] or forms[2] or forms[1],
         status=text(app_user, "status"),
-        user_status=text(app_user, "_embedded", "user", "status"),
+        user_status=text(user, "status"),
         # The three forms are most often one address: key each one once.
         keys=frozenset(email_key(f) for f in set(forms) if f),
     )

@@ -39,10 +39,12 @@ def shadowing_denies(grant: Grant, grants: Iterable[Grant]) -> tuple[Grant, ...]
 def effective_allows(grants: Iterable[Grant]) -> tuple[Grant, ...]:
     """The allow grants no deny overrides, in their given order."""
     grants = tuple(grants)
+    # Only the denies can shadow: each allow is compared with them alone.
+    denies = tuple(g for g in grants if g.access is Access.DENY)
     return tuple(
         g
         for g in grants
-        if g.access is Access.ALLOW and not shadowing_denies(g, grants)
+        if g.access is Access.ALLOW and not (denies and shadowing_denies(g, denies))
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 from reporter.analyze.cloudflare import CloudflareView, member_email, scim_group_ids
 from reporter.analyze.directory import (
@@ -47,6 +48,18 @@ class Facts:
     def account_id(self) -> str:
         """The audited account id, lower-cased."""
         return self.inputs.account_id
+
+    @cached_property
+    def member_by_idp_user(self) -> dict[str, str]:
+        """Member id by IdP user id, for unambiguous matches.
+
+        When members share a user, the last member id in order is the one.
+        """
+        return {
+            match.user.user_id: member_id
+            for member_id, match in sorted(self.matches.items())
+            if match.user is not None and not match.ambiguous
+        }
 
 
 def build_facts(snapshot: Snapshot) -> Facts:

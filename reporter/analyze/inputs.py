@@ -194,3 +194,15 @@ def text(obj: Json, *path: str) -> str:
             return ""
         value = value.get(key)
     return value if isinstance(value, str) else ""
+
+
+def nested(obj: Json, *path: str) -> Json:
+    """The object at ``path`` inside ``obj``, or {} when absent or not an object.
+
+    ``text(nested(obj, *outer), key)`` is ``text(obj, *outer, key)``, for
+    reading several fields of one inner object.
+    """
+    value: Any = obj
+    for key in path:
+        value = value.get(key) if isinstance(value, dict) else None
+    return value if isinstance(value, dict) else {}
