@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 from collections import Counter
@@ -25,11 +26,12 @@ from reporter.collect.evidence import Evidence
 from reporter.collect.http import MAX_RESET_WAIT, ApiSession
 from reporter.collect.limiter import RateLimiter, VirtualTime
 from reporter.collect.okta import OKTA_RATE_LIMIT, collect_okta
+from reporter.collect.partial import PartialState
 from reporter.demo import build_organization
 from reporter.emulator import Emulator
 from reporter.emulator.okta import matches
 from reporter.errors import CollectError
-from reporter.snapshot import layout
+from reporter.snapshot import Snapshot, layout
 
 FIXTURES = Path(__file__).parent / "fixtures" / "okta"
 ACCOUNT = "92676c84a627399250800312ecb90514"
@@ -346,6 +348,46 @@ def test_group_members_are_read_for_each_mapping_source_group() -> None:
         OKTA_ADMINS: ["00u1alice0EXAMPLE001", "00u1bob00EXAMPLE0002"],
         V2_SOURCE: ["00u1alice0EXAMPLE001"],
     }
+
+
+def test_group_members_are_asked_in_pages_of_1000() -> None:
+    """A source group's users are read 1000 a page, the list's default (§2.2)."""
+    fake = FakeOkta(healthy_routes())
+
+    collect(fake)
+
+    (members_url,) = fake.urls(f"/api/v1/groups/{OKTA_ADMINS}/users")
+    assert dict(members_url.params) == {"limit": "1000"}
+
+
+def test_the_small_lists_are_read_before_app_users_and_users() -> None:
+    """Apps, mappings, app groups, groups and members come before the large lists."""
+    fake = FakeOkta(healthy_routes())
+
+    collect(fake)
+
+    kinds = [_kind(request.url.path) for request in fake.requests]
+    assert list(dict.fromkeys(kinds)) == [
+        "app",
+        "push mappings",
+        "app groups",
+        "groups",
+        "group members",
+        "app users",
+        "users",
+    ]
+
+
+def _kind(path: str) -> str:
+    """What an Okta path lists, in words."""
+    if path.endswith("/group-push/mappings"):
+        return "push mappings"
+    if path.startswith("/api/v1/apps/"):
+        tail = path.rsplit("/", 1)[-1]
+        return {"users": "app users", "groups": "app groups"}.get(tail, "app")
+    if path.startswith("/api/v1/groups/"):
+        return "group members"
+    return path.rsplit("/", 1)[-1]
 
 
 def test_users_are_searched_with_every_status() -> None:
@@ -704,3 +746,80 @@ def test_groups_hold_every_group_a_mapping_or_app_names(
     collected = {g["id"] for g in evidence.entries[layout.OKTA_GROUPS]}
 
     assert named & existing <= collected
+
+
+def collect_whole(
+    handler: Callable[[httpx.Request], httpx.Response], state: PartialState | None
+) -> Snapshot:
+    """Collect the empty Cloudflare account and the Okta ``handler`` serves."""
+    cloudflare = cloudflare_client(
+        CLOUDFLARE, CF_TOKEN, transport=httpx.MockTransport(empty_cloudflare(ACCOUNT))
+    )
+    okta = okta_client(OKTA, TOKEN, transport=httpx.MockTransport(handler))
+    with cloudflare, okta:
+        return collect_snapshot(
+            config(),
+            cloudflare,
+            okta,
+            clock=lambda: datetime(2026, 7, 30, tzinfo=UTC),
+            state=state,
+        )
+
+
+def test_the_cycle_collector_is_paused_while_collecting_and_only_then() -> None:
+    """Every Okta request is made with the GC paused; it is back on afterwards."""
+    fake = FakeOkta(healthy_routes())
+    paused: list[bool] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        paused.append(not gc.isenabled())
+        return fake(request)
+
+    collect_whole(handler, None)
+
+    assert len(paused) == len(fake.requests) > 10 and all(paused)
+    assert gc.isenabled()
+
+
+def test_every_okta_entry_is_saved_when_the_collection_returns(
+    tmp_path: Path,
+) -> None:
+    """Entries are saved for --resume on a thread aside, all before the return."""
+    state = PartialState.beside(
+        tmp_path / "s.zip", {"account_id": ACCOUNT}, resume=False
+    )
+
+    snapshot = collect_whole(FakeOkta(healthy_routes()), state)
+
+    for entry in layout.OKTA_ENTRIES:
+        saved = state.load(entry)
+        assert saved is not None and saved.data == snapshot.entries[entry], entry
+
+
+def test_an_okta_failure_keeps_the_okta_entries_finished_before_it(
+    tmp_path: Path,
+) -> None:
+    """An invalid token on the users list: every earlier Okta entry stays saved."""
+    routes = healthy_routes()
+    routes["/api/v1/users"] = answer("error_E0000011_invalid_token.json", 401)
+    state = PartialState.beside(
+        tmp_path / "s.zip", {"account_id": ACCOUNT}, resume=False
+    )
+
+    with pytest.raises(CollectError, match="Okta rejected the API token"):
+        collect_whole(FakeOkta(routes), state)
+
+    saved = {e for e in layout.OKTA_ENTRIES if state.load(e) is not None}
+    assert saved == set(layout.OKTA_ENTRIES) - {layout.OKTA_USERS}
+
+
+def test_a_save_that_fails_fails_the_collection(tmp_path: Path) -> None:
+    """A save that cannot be written is an error, not a silently lost entry."""
+    state = PartialState.beside(
+        tmp_path / "s.zip", {"account_id": ACCOUNT}, resume=False
+    )
+    # A directory where the users entry's file goes: its rename cannot succeed.
+    (state.directory / layout.OKTA_USERS.replace("/", "__")).mkdir()
+
+    with pytest.raises(IsADirectoryError):
+        collect_whole(FakeOkta(healthy_routes()), state)

@@ -89,8 +89,12 @@ def _collect(session: ApiSession, evidence: Evidence, config: CollectConfig) -> 
         tolerated=TOLERATED,
     )
     app_ids = _app_ids(evidence, apps)
-    _app_lists(session, evidence, config, app_ids)
+    # Small pages first: they are read while Cloudflare is, and the large
+    # pages of app users and users suffer most from sharing the CPU with it.
+    _app_list(session, evidence, config, app_ids, layout.OKTA_PUSH_MAPPINGS)
+    _app_list(session, evidence, config, app_ids, layout.OKTA_APP_GROUPS)
     _mapped_groups(session, evidence, config, app_ids)
+    _app_list(session, evidence, config, app_ids, layout.OKTA_APP_USERS)
     evidence.attempt(
         layout.OKTA_USERS,
         partial(_users, session, config),
@@ -99,34 +103,35 @@ def _collect(session: ApiSession, evidence: Evidence, config: CollectConfig) -> 
     )
 
 
-def _app_lists(
-    session: ApiSession, evidence: Evidence, config: CollectConfig, app_ids: list[str]
+def _app_list(
+    session: ApiSession,
+    evidence: Evidence,
+    config: CollectConfig,
+    app_ids: list[str],
+    entry: str,
 ) -> None:
-    """App users, app groups and push mappings, each keyed by app id."""
+    """App users, app groups or push mappings (``entry``), keyed by app id."""
     sizes = config.page_sizes
-    lists = (
-        (
-            layout.OKTA_APP_USERS,
+    lists: dict[str, tuple[str, Json, str]] = {
+        layout.OKTA_APP_USERS: (
             "users",
             {"expand": "user", "limit": sizes.okta_app_users},
             APPS_HINT,
         ),
-        (
-            layout.OKTA_APP_GROUPS,
+        layout.OKTA_APP_GROUPS: (
             "groups",
             {"expand": "group", "limit": sizes.okta_app_groups},
             APPS_HINT,
         ),
-        (
-            layout.OKTA_PUSH_MAPPINGS,
+        layout.OKTA_PUSH_MAPPINGS: (
             "group-push/mappings",
             {"limit": sizes.okta_push_mappings},
             PUSH_HINT,
         ),
-    )
-    for entry, suffix, params, hint in lists:
-        fetch = partial(_per_app, session, config, app_ids, suffix, entry, params)
-        evidence.attempt(entry, fetch, hint=hint, tolerated=TOLERATED)
+    }
+    suffix, params, hint = lists[entry]
+    fetch = partial(_per_app, session, config, app_ids, suffix, entry, params)
+    evidence.attempt(entry, fetch, hint=hint, tolerated=TOLERATED)
 
 
 def _mapped_groups(
