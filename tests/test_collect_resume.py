@@ -145,6 +145,28 @@ def test_resume_fetches_only_what_was_not_finished(
     assert not partial_dir(out).exists()
 
 
+def test_resume_reads_the_member_lists_of_the_saved_user_groups(
+    org: Organization, tmp_path: Path
+) -> None:
+    """Member lists that failed are read again from the user groups kept, alone."""
+    group = org.cloudflare.user_groups[0]["id"]
+    lists_down = Fault("5xx_html", f"/iam/user_groups/{group}/members", times=4)
+    out = tmp_path / "snapshot.zip"
+    with serve(org, lists_down) as emulator:
+        fail_once(org, emulator, out)
+        before = emulator.request_count
+        snapshot = collect_to_file(
+            config(org, emulator), TOKENS, out, resume=True, sleep=no_wait
+        )
+        again = [path for _, path, _ in emulator.requests[before:]]
+
+    base = f"/client/v4/accounts/{org.cloudflare.account['id']}/iam/user_groups/"
+    assert again and all(p.startswith(base) and "/members?" in p for p in again)
+    members = snapshot.entries[layout.CF_USER_GROUP_MEMBERS]
+    assert sorted(members) == sorted(g["id"] for g in org.cloudflare.user_groups)
+    assert layout.CF_USER_GROUPS in snapshot.manifest.settings["resumed_entries"]
+
+
 def test_resumed_manifest_lists_the_earlier_runs_requests(
     org: Organization, tmp_path: Path
 ) -> None:
