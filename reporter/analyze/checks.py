@@ -805,8 +805,9 @@ def app_coverage(facts: Facts) -> Iterator[Hit]:
     members = facts.member_by_idp_user
     people: dict[str, tuple[set[str], str]] = {}
     for assignment in directory.assignments:
-        tags, _ = people.setdefault(assignment.user_id, (set(), assignment.login))
-        tags.add(assignment.app)
+        if assignment.user_id not in people:
+            people[assignment.user_id] = (set(), assignment.login)
+        people[assignment.user_id][0].add(assignment.app)
     for user_id, (tags, login) in sorted(people.items(), key=lambda p: p[1][1]):
         linked = (members[user_id],) if user_id in members else ()
         subject = _titled(directory.users_by_id.get(user_id), login)

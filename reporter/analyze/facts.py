@@ -15,7 +15,7 @@ from reporter.analyze.directory import (
 )
 from reporter.analyze.grants import MemberGrants, policy_grants
 from reporter.analyze.identity import email_key
-from reporter.analyze.inputs import Inputs, Json, text
+from reporter.analyze.inputs import Inputs, Json, nested, text
 from reporter.analyze.model import MemberAccess, Source, UserGroupSummary, VirtualGroup
 from reporter.analyze.names import parse_v1_name, v1_permission_group_id
 from reporter.analyze.okta import OktaView
@@ -139,14 +139,9 @@ def _member_access(
 
 
 def _name(member: Json, scim_user: Json | None) -> str:
-    user_name = " ".join(
-        part
-        for part in (
-            text(member, "user", "first_name"),
-            text(member, "user", "last_name"),
-        )
-        if part
-    )
+    user = nested(member, "user")
+    parts = (text(user, "first_name"), text(user, "last_name"))
+    user_name = " ".join(part for part in parts if part)
     if user_name:
         return user_name
     if scim_user is None:

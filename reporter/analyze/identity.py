@@ -101,6 +101,8 @@ class KeyIndex:
         reports it, it never picks one silently.
         """
         forms = self._forms.get(email_key(raw), [])
+        if len(forms) < 2:
+            return tuple(forms)  # one form is the best of its key
         exact = [f for f in forms if not f.probable]
         chosen = exact or forms
         if not chosen:
