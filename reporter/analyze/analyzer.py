@@ -86,8 +86,10 @@ def _idp_assignments(facts: Facts) -> tuple[IdpAssignment, ...]:
     by_key = {email_key(m.email): m.member_id for m in facts.members}
     by_user = facts.member_by_idp_user
     coverage = _coverage_by_user(directory.assignments)
-    rows = [
-        IdpAssignment(
+    rows: list[tuple[tuple[str, str, str], IdpAssignment]] = []
+    for a in directory.assignments:
+        key = email_key(a.login)
+        row = IdpAssignment(
             idp=directory.idp,
             app=a.app,
             app_label=directory.apps[a.app].label if a.app in directory.apps else "",
@@ -95,13 +97,13 @@ def _idp_assignments(facts: Facts) -> tuple[IdpAssignment, ...]:
             scope="GROUP" if a.via_group else "USER",
             assignment_status=a.status,
             user_status=a.user_status,
-            member_id=by_key.get(email_key(a.login)) or by_user.get(a.user_id),
+            member_id=by_key.get(key) or by_user.get(a.user_id),
             coverage=coverage.get(a.user_id, ""),
             group=a.group_name,
         )
-        for a in directory.assignments
-    ]
-    return tuple(sorted(rows, key=lambda r: (email_key(r.login), r.app, r.group)))
+        rows.append(((key, a.app, a.group_name), row))
+    # By login key, app and group; the key of each login worked out once.
+    return tuple(row for _, row in sorted(rows, key=lambda pair: pair[0]))
 
 
 def _coverage_by_user(assignments: tuple[Assignment, ...]) -> dict[str, str]:
