@@ -823,3 +823,23 @@ def test_a_save_that_fails_fails_the_collection(tmp_path: Path) -> None:
 
     with pytest.raises(IsADirectoryError):
         collect_whole(FakeOkta(healthy_routes()), state)
+
+
+def test_a_resumed_collection_reads_only_the_okta_entries_left_unfinished(
+    tmp_path: Path,
+) -> None:
+    """After a failure on the users list, --resume asks Okta for the users only."""
+    out, key = tmp_path / "s.zip", {"account_id": ACCOUNT}
+    routes = healthy_routes()
+    routes["/api/v1/users"] = answer("error_E0000011_invalid_token.json", 401)
+    with pytest.raises(CollectError):
+        collect_whole(FakeOkta(routes), PartialState.beside(out, key, resume=False))
+    fake = FakeOkta(healthy_routes())
+
+    resumed = collect_whole(fake, PartialState.beside(out, key, resume=True))
+
+    fresh = collect_whole(FakeOkta(healthy_routes()), None)
+    assert {r.url.path for r in fake.requests} == {"/api/v1/users"}
+    assert {e: resumed.entries[e] for e in layout.OKTA_ENTRIES} == {
+        e: fresh.entries[e] for e in layout.OKTA_ENTRIES
+    }

@@ -29,7 +29,7 @@ from reporter.collect.http import (
 from reporter.collect.idp_file import IdpFile, add_idp_file, refuse_with_idp_api
 from reporter.collect.limiter import RateLimit, RateLimiter, VirtualTime
 from reporter.collect.okta import OKTA_RATE_LIMIT, collect_okta
-from reporter.collect.partial import PartialState
+from reporter.collect.partial import PartialState, SavedEntry
 from reporter.errors import ConfigError
 from reporter.snapshot import layout
 from reporter.snapshot.gc_pause import gc_paused
@@ -273,6 +273,18 @@ class _SavedAside(PartialState):
         super().__init__(state.directory, state.key)
         self._pool = pool
         self._saving: list[Future[None]] = []
+        # What an earlier run left: the only entries a load can find, as this
+        # run loads an entry before fetching it and saves it once, after.
+        self._earlier = {path.name for path in state.directory.glob("*")}
+
+    def load(self, entry: str) -> SavedEntry | None:
+        """The earlier run's ``entry``; no disk access for one it did not save.
+
+        A look at the disk would wait behind the saves writing there.
+        """
+        if self._path(entry).name not in self._earlier:
+            return None
+        return super().load(entry)
 
     def save(
         self,
