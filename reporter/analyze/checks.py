@@ -8,7 +8,7 @@ manifest's reason and hint (ARCHITECTURE.md, "Snapshot entries").
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 from reporter.analyze import catalog
@@ -161,21 +161,32 @@ def _run_checks(
                 )
             )
             continue
-        findings.extend(_finding(spec, hit, account_id, idp) for hit in spec.run(facts))
+        entries = {cid: catalog.entry(cid) for cid in spec.ids}
+        findings.extend(
+            _finding(spec, entries, hit, account_id, idp) for hit in spec.run(facts)
+        )
     return (
         tuple(sorted(findings, key=finding_order)),
         tuple(sorted(not_assessed, key=lambda n: n.check_id)),
     )
 
 
-def _finding(spec: Check, hit: Hit, account_id: str, idp: str) -> Finding:
+def _finding(
+    spec: Check,
+    entries: Mapping[str, catalog.CatalogEntry],
+    hit: Hit,
+    account_id: str,
+    idp: str,
+) -> Finding:
+    """The finding of ``hit``; ``entries`` are the catalog entries of ``spec.ids``."""
     check_id = for_idp(hit.check_id or spec.ids[0], idp)
-    if check_id not in spec.ids:
+    entry = entries.get(check_id)
+    if entry is None:
         raise AnalyzeError(
             f"check {spec.run.__name__} emitted {check_id!r}, not one of {spec.ids}",
             hint="declare the id in its @check decorator",
         )
-    entry = catalog.entry(check_id)
+    members = hit.member_ids
     return Finding(
         check_id=check_id,
         severity=entry.severity,
@@ -183,7 +194,7 @@ def _finding(spec: Check, hit: Hit, account_id: str, idp: str) -> Finding:
         subject=hit.subject,
         detail=hit.detail,
         finding_id=finding_id(check_id, account_id, hit.subject),
-        member_ids=tuple(sorted(set(hit.member_ids))),
+        member_ids=tuple(members) if len(members) < 2 else tuple(sorted(set(members))),
     )
 
 
