@@ -309,3 +309,27 @@ def test_members_without_scim_entries_get_no_virtual_grants() -> None:
 
     assert only_member(entries).grants == ()
     assert user_id(ALICE) != user_id("bob@example.com")
+
+
+def test_shared_grants_carry_each_members_own_id() -> None:
+    """One user group, virtual group and role, two members: each grant is theirs."""
+    bob = "bob@example.com"
+    entries = cloudflare_entries(
+        [member(ALICE, roles=("Billing",)), member(bob, roles=("Billing",))],
+        scim_users=[
+            scim_user(ALICE, v1_group_id("DNS")),
+            scim_user(bob, v1_group_id("DNS")),
+        ],
+        scim_groups=[v1_group("DNS")],
+        user_groups=[user_group("Cloudflare-Admins", policy("Administrator"))],
+        user_group_members={"Cloudflare-Admins": [ALICE, bob]},
+    )
+
+    members = analyze_entries(entries).members
+
+    assert [len(m.grants) for m in members] == [3, 3]
+    for found in members:
+        assert {g.member_id for g in found.grants} == {found.member_id}
+    assert [summary(g) for g in members[0].grants] == [
+        summary(g) for g in members[1].grants
+    ]
