@@ -781,6 +781,15 @@ def test_the_cycle_collector_is_paused_while_collecting_and_only_then() -> None:
     assert gc.isenabled()
 
 
+def test_what_was_collected_is_left_in_the_oldest_gc_generation() -> None:
+    """The entries are not in the young generation the next collection walks."""
+    snapshot = collect_whole(FakeOkta(healthy_routes()), None)
+
+    users = snapshot.entries[layout.OKTA_USERS]
+    assert any(o is users for o in gc.get_objects(generation=2))
+    assert not any(o is users for o in gc.get_objects(generation=0))
+
+
 def test_every_okta_entry_is_saved_when_the_collection_returns(
     tmp_path: Path,
 ) -> None:
