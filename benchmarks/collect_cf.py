@@ -79,6 +79,7 @@ def _dump_entries(snapshot: Snapshot, path: Path) -> None:
         for r in snapshot.manifest.requests
     )
     body = {
+        "files": snapshot.manifest.files,
         "order": list(snapshot.entries),
         "entries": snapshot.entries,
         "endpoints": endpoints,
