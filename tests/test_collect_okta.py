@@ -350,14 +350,14 @@ def test_group_members_are_read_for_each_mapping_source_group() -> None:
     }
 
 
-def test_group_members_are_asked_in_pages_of_1000() -> None:
-    """A source group's users are read 1000 a page, the list's default (§2.2)."""
+def test_group_members_are_asked_in_pages_of_200() -> None:
+    """A source group's users are read 200 a page, as idp-apis.md §2.2 advises."""
     fake = FakeOkta(healthy_routes())
 
     collect(fake)
 
     (members_url,) = fake.urls(f"/api/v1/groups/{OKTA_ADMINS}/users")
-    assert dict(members_url.params) == {"limit": "1000"}
+    assert dict(members_url.params) == {"limit": "200"}
 
 
 def test_the_small_lists_are_read_before_app_users_and_users() -> None:
