@@ -64,8 +64,7 @@ class PageSizes:
     okta_app_groups: int = 200
     okta_push_mappings: int = 1000
     okta_groups: int = 200
-    # idp-apis.md §2.2: the list's default is 1000, but the advice is 200 (large
-    # pages of full user objects are the ones that time out), so 200 it is.
+    # idp-apis.md §2.2: the list's default is 1000, and its advice is 200.
     okta_group_members: int = 200
     okta_users: int = 200
     # Graph $top: 999 is the documented maximum of these lists (§3.3).
