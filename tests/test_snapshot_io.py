@@ -20,6 +20,7 @@ from reporter.snapshot import (
     read_snapshot,
     write_snapshot,
 )
+from reporter.snapshot.gc_pause import gc_paused
 from reporter.snapshot.io import write_private_atomic
 from reporter.snapshot.layout import CF_ACCOUNT, CF_MEMBERS, FORMAT_VERSION, MANIFEST
 
@@ -95,6 +96,16 @@ def test_a_refused_snapshot_leaves_the_garbage_collector_running(
         read_snapshot(path)
 
     assert gc.isenabled()
+
+
+def test_long_lived_data_is_aged_to_the_oldest_generation() -> None:
+    """What a long-lived paused block built skips the young collections after it."""
+    with gc_paused(long_lived=True):
+        built = [[n] for n in range(3)]
+
+    assert gc.isenabled()
+    assert any(o is built for o in gc.get_objects(generation=2))
+    assert not any(o is built for o in gc.get_objects(generation=0))
 
 
 def test_same_snapshot_gives_same_bytes(tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 def analyze(snapshot: Snapshot) -> Analysis:
     """Compute grants, findings, step statuses and the verdict of ``snapshot``."""
-    with gc_paused():
+    with gc_paused(long_lived=True):
         return _analyze(snapshot)
 
 

@@ -194,7 +194,7 @@ def read_snapshot(path: Path, *, max_entry_bytes: int = MAX_ENTRY_BYTES) -> Snap
             path=str(path),
             hint="collect it again with 'cf-scim-audit collect'",
         ) from exc
-    with archive, gc_paused():
+    with archive, gc_paused(long_lived=True):
         names = _member_names(archive, path, max_entry_bytes)
         blob = _read_member(archive, MANIFEST, path) if MANIFEST in names else None
         manifest = _parse_manifest(blob, path)
