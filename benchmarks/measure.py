@@ -205,7 +205,12 @@ def _collection_seconds(snapshot: Snapshot) -> float:
 
 def _analyse_and_render(snapshot_path: Path, work_dir: Path) -> tuple[Figures, Report]:
     # The baseline just before the analysis, so both see the same machine load.
-    figures: Figures = {"json_s": baselines.json_parse_seconds(snapshot_path)}
+    figures: Figures = {
+        "json_s": baselines.json_parse_seconds(snapshot_path),
+        "json_paused_s": baselines.json_parse_seconds(
+            snapshot_path, collector_paused=True
+        ),
+    }
     started = time.perf_counter()
     analysis = analyze(read_snapshot(snapshot_path))
     figures["analysis_s"] = time.perf_counter() - started

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import os
 import subprocess
 import sys
@@ -81,9 +82,33 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     for option, runs in (("--runs", args.runs), ("--xl-runs", args.xl_runs)):
         if runs < 1:
             parser.error(f"{option} {runs}: pass at least 1")
-    if args.latency_ms < 0:
-        parser.error(f"--latency-ms {args.latency_ms}: pass 0 or more")
+    if not math.isfinite(args.latency_ms) or args.latency_ms < 0:
+        parser.error(f"--latency-ms {args.latency_ms}: pass a number of 0 or more")
+    if args.rate_limit < 0:
+        parser.error(f"--rate-limit {args.rate_limit}: pass 0 (no limit) or more")
+    for option, value in (
+        ("--pdf-timeout", args.pdf_timeout),
+        ("--pdf-memory-gib", args.pdf_memory_gib),
+    ):
+        if not math.isfinite(value) or value <= 0:
+            parser.error(f"{option} {value}: pass a number above 0")
+    problem = _unwritable(args.out)
+    if problem:
+        parser.error(f"--out {args.out}: {problem}")
     return args
+
+
+def _unwritable(out: Path) -> str:
+    """Why the results cannot be written to ``out``, found before hours of runs."""
+    if out.is_dir():
+        return "is a directory; pass a file path such as DIR/RESULTS.md"
+    if not out.parent.is_dir():
+        return f"its folder {out.parent} does not exist; create it first"
+    if not os.access(out.parent, os.W_OK | os.X_OK):
+        return f"its folder {out.parent} is not writable; pass another path"
+    if out.exists() and not os.access(out, os.W_OK):
+        return "exists and is not writable; pass another path"
+    return ""
 
 
 def run_once(settings: Settings) -> dict[str, float]:
@@ -207,6 +232,7 @@ def document(
         "## Targets (issue 7)",
         "",
         *results.verdicts(rows),
+        *results.paused_baseline(rows),
         "",
         "## How it is measured",
         "",
@@ -275,6 +301,14 @@ NOTES = (
     "the snapshot file. *analysis s* is reading the snapshot (hashes checked) and "
     "`analyze`; *json.loads s* parses the snapshot's data entries, already read "
     "from the zip. *model s* is `build_report`, shared by the three renderers.",
+    "- *json.loads, GC paused s* is the same parse with Python's cyclic garbage "
+    "collector off, as our reader runs (it pauses the collector while it builds "
+    "objects that live until the analysis ends). The target's baseline is plain "
+    "`json.loads`; the ratio to the paused parse is shown beside it, so neither "
+    "reading hides the other.",
+    "- The PDF is printed in a process of its own, so that it can be stopped on "
+    "time or memory; *PDF peak MiB* is that process's `ru_maxrss`, and the peak "
+    "memory targets take the larger of it and *peak MiB*.",
     "- *to_excel s* writes the workbook's sheets as DataFrames with "
     "`DataFrame.to_excel` (openpyxl); building the frames is not timed.",
     "- *open s* is headless Chromium from navigation to the first painted frame "
@@ -303,8 +337,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     loads = (started_load, machine.load_average())
     text = document(rows, failures, args, command.strip(), loads)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text, encoding="utf-8")
+    # Written whole or not at all: a file beside it, then renamed over it.
+    partial = args.out.with_name(f".{args.out.name}.partial")
+    partial.write_text(text, encoding="utf-8")
+    partial.replace(args.out)
     print(text)  # the table on stdout is this script's output
     log.info("wrote %s", args.out)
     return 1 if failures else 0

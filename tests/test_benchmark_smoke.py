@@ -60,7 +60,7 @@ def test_time_table_has_a_positive_figure_in_every_column(results_text: str) -> 
         k: v for k, v in row.items() if k not in {"size", *COUNTS_THAT_MAY_BE_ZERO}
     }
 
-    assert len(figures) == 20
+    assert len(figures) == 21
     assert {k: v for k, v in figures.items() if _number(v) <= 0} == {}
 
 
