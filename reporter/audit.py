@@ -81,6 +81,8 @@ class RunOutcome:
     paths: list[Path]
     result: GateResult
     outcome: SuppressionOutcome
+    # Files of the set an earlier run wrote that this run did not (--force).
+    removed: tuple[Path, ...] = ()
 
 
 def parse_formats(value: str) -> list[str]:
@@ -111,12 +113,11 @@ def run_report(
     same pseudonyms, and writes the key beside them. Without ``force`` an
     earlier report set in ``out_dir`` is refused before anything is read.
     """
-    extra = (REDACTION_KEY,) if redact else ()
-    targets = report_targets(formats, out_dir, extra=extra)
-    refuse_reports(targets, force=force, protect=(snapshot,))
+    known = report_set(out_dir)
+    refuse_reports(known, force=force, protect=(snapshot,))
     read = read_snapshot(snapshot)
     write = report_redacted if redact else report_analysis
-    return write(
+    outcome = write(
         analyze(read),
         formats,
         out_dir,
@@ -124,6 +125,7 @@ def run_report(
         protect=(snapshot,),
         audit_log=audit_log_view(read),
     )
+    return remove_stale(outcome, known, protect=(snapshot,))
 
 
 def report_analysis(
@@ -216,12 +218,28 @@ def snapshot_paths(given: Sequence[Path]) -> list[Path]:
     found: list[Path] = []
     for path in given:
         found += _folder_snapshots(path) if path.is_dir() else [path]
+    _refuse_repeated(found)
     if not found:
         raise ConfigError(
             f"no snapshot (*.zip) in {', '.join(str(p) for p in given)}",
             hint="pass the snapshot files, or the folder 'collect' wrote them to",
         )
     return found
+
+
+def _refuse_repeated(found: Sequence[Path]) -> None:
+    """One file named twice (also as part of a folder) is refused, saying so."""
+    seen: dict[Path, Path] = {}
+    for path in found:
+        key = path.resolve()
+        if key not in seen:
+            seen[key] = path
+            continue
+        first = seen[key]
+        both = "" if str(first) == str(path) else f" (as {first} and {path})"
+        raise ConfigError(
+            f"snapshot {path} was given twice{both}", hint="pass each snapshot once"
+        )
 
 
 def _folder_snapshots(folder: Path) -> list[Path]:
@@ -245,7 +263,8 @@ def run_accounts_report(
     when any account does. No report may overwrite one of the snapshots,
     nor, without ``force``, an earlier report set.
     """
-    refuse_reports(report_targets(formats, out_dir), force=force, protect=snapshots)
+    known = report_set(out_dir)
+    refuse_reports(known, force=force, protect=snapshots)
     analyses, reports = _account_reports(snapshots, judging)
     findings = [f for a in analyses for f in a.findings]
     outcome = apply_suppressions(findings, judging.suppressions, judging.today)
@@ -259,7 +278,7 @@ def run_accounts_report(
     paths = render_account_reports(
         reports, visual, out_dir, extra=extra, protect=tuple(snapshots)
     )
-    return RunOutcome(paths, result, outcome)
+    return remove_stale(RunOutcome(paths, result, outcome), known, protect=snapshots)
 
 
 def _account_reports(
@@ -300,11 +319,23 @@ def report_targets(
     return [out_dir / name for name in (*names, *extra)]
 
 
+def report_set(out_dir: Path) -> list[Path]:
+    """Every file a ``report`` (or ``check``'s report) may write into ``out_dir``."""
+    return report_targets(FORMATS, out_dir, extra=(REDACTION_KEY,))
+
+
+def diff_set(out_dir: Path) -> list[Path]:
+    """Every file a ``diff`` may write into ``out_dir``."""
+    return report_targets(FORMATS, out_dir, basename=DIFF_BASENAME, json_name=DIFF_JSON)
+
+
 def refuse_reports(
     targets: Sequence[Path], *, force: bool, protect: Sequence[Path] = ()
 ) -> None:
     """An earlier report set is replaced only with ``force`` (as ``check``).
 
+    ``targets`` is the whole set (``report_set``), not only this run's
+    formats: a new file beside an earlier run's would make a mixed set.
     A ``protect`` path (an input snapshot) is left to the write, which
     refuses it even with ``force``.
     """
@@ -312,6 +343,29 @@ def refuse_reports(
     for target in targets:
         if target.resolve() not in inputs:
             refuse_existing_report(target, force=force)
+
+
+def remove_stale(
+    outcome: RunOutcome, known: Sequence[Path], *, protect: Sequence[Path] = ()
+) -> RunOutcome:
+    """Remove each file of the set ``known`` that this run did not write.
+
+    A report set is one set: an earlier run's readiness.html left beside
+    this run's findings.json (or a real-name report beside a redaction key)
+    would be handed over as this run's. Only regular files of the set's own
+    names go, never a folder or a ``protect`` input.
+    """
+    kept = {p.resolve() for p in (*outcome.paths, *protect)}
+    removed = []
+    for path in known:
+        if path.resolve() in kept or not path.exists():
+            continue
+        if path.is_symlink() or not path.is_file():
+            _log.warning("left %s: not a file cf-scim-audit writes", path)
+            continue
+        path.unlink()
+        removed.append(path)
+    return replace(outcome, removed=(*outcome.removed, *removed))
 
 
 def check_targets(formats: Sequence[str], out_dir: Path) -> list[Path]:
@@ -338,7 +392,7 @@ def run_check(
     """
     targets = check_targets(formats, out_dir)
     refuse_existing(targets[0], force=force)
-    refuse_reports(targets[1:], force=force)
+    refuse_reports(report_set(out_dir), force=force)
     staging = out_dir / f".{CHECK_SNAPSHOT}.check"
     try:
         collect_to_file(config, tokens, staging, progress=progress)
@@ -362,13 +416,22 @@ def run_diff(
 
     Without ``force`` an earlier diff set in ``out_dir`` is refused first.
     """
-    targets = report_targets(
-        formats, out_dir, basename=DIFF_BASENAME, json_name=DIFF_JSON
-    )
-    refuse_reports(targets, force=force, protect=(before, after))
-    later = analyze(read_snapshot(after))
-    diff = diff_analyses(analyze(read_snapshot(before)), later)
-    return report_diff(
+    known = diff_set(out_dir)
+    refuse_reports(known, force=force, protect=(before, after))
+    earlier, later_snapshot = read_snapshot(before), read_snapshot(after)
+    if earlier.sha256 == later_snapshot.sha256:
+        # Nothing can have changed: a silent "unchanged" would read as evidence.
+        _log.warning(
+            "%s and %s are the same snapshot (sha256 %s): the diff compares it "
+            "with itself, so it shows no change; pass the snapshot taken after "
+            "the migration as AFTER",
+            before,
+            after,
+            earlier.sha256,
+        )
+    later = analyze(later_snapshot)
+    diff = diff_analyses(analyze(earlier), later)
+    outcome = report_diff(
         diff,
         formats,
         out_dir,
@@ -376,6 +439,7 @@ def run_diff(
         protect=(before, after),
         unassessed=unassessed_of(later),
     )
+    return remove_stale(outcome, known, protect=(before, after))
 
 
 def report_diff(

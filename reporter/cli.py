@@ -287,8 +287,25 @@ def _entra_source(
     return EntraSource(url, v1_sp, v2_sp or None, credential)
 
 
-@app.command()
+# Extra arguments reach _refuse_extra instead of Click's error, which echoes
+# them: a token pasted as an argument must not be printed back.
+_EXTRA_ARGS = {"allow_extra_args": True}
+
+
+def _refuse_extra(ctx: typer.Context) -> None:
+    """Unexpected arguments are refused by count, never echoed."""
+    if ctx.args:
+        raise ConfigError(
+            f"{len(ctx.args)} unexpected argument(s), not shown: one may be a secret",
+            hint="tokens are read from the environment only: CLOUDFLARE_API_TOKEN, "
+            "OKTA_API_TOKEN or OKTA_CLIENT_ID and OKTA_PRIVATE_KEY, "
+            "AZURE_CLIENT_SECRET; every other value goes after its option, see --help",
+        )
+
+
+@app.command(context_settings=_EXTRA_ARGS)
 def collect(
+    ctx: typer.Context,
     out: Annotated[
         Path,
         typer.Option(
@@ -350,6 +367,7 @@ def collect(
     _configure_logging(verbose)
 
     def action() -> list[Path]:
+        _refuse_extra(ctx)
         if bool(account) == all_accounts:
             raise ConfigError(
                 "name the accounts to collect",
@@ -384,6 +402,12 @@ def collect(
                 f"--out {out} is a file, but several accounts write one "
                 "<account>.zip each into a directory",
                 hint="pass --out with a directory (new or existing), e.g. snapshots/",
+            )
+        if not (all_accounts or len(named) > 1) and out.is_dir():
+            raise ConfigError(
+                f"--out {out} is a directory, but one account is written to one "
+                "snapshot file (--force replaces only a snapshot file)",
+                hint=f"pass --out with a file path, e.g. {out / 'snapshot.zip'}",
             )
         tokens = _tokens(okta_url)
         accounts = (
@@ -567,14 +591,15 @@ def _judging(suppressions: Path | None, fail_on: Severity, strict: bool) -> Judg
 def _finish(outcome: RunOutcome) -> None:
     """Paths to stdout; suppressions that did not apply and the gate to stderr."""
     _print_paths(outcome.paths)
+    for path in outcome.removed:
+        _warn(f"removed {path}: an earlier run's report, not one of this run's set")
     for entry in outcome.outcome.expired:
         _warn(f"suppression #{entry.number} ({entry.target}) expired {entry.expires}")
     for entry in outcome.outcome.unmatched:
         _warn(f"suppression #{entry.number} ({entry.target}) matches no finding")
     for line in gate_lines(outcome.result):
         _warn(line)
-    suppressed = sum(1 for j in outcome.outcome.judged if j.suppressed)
-    _warn(f"{outcome.result.summary} ({suppressed} suppressed)")
+    _warn(outcome.result.summary)
     if outcome.result.exit_code:
         raise typer.Exit(outcome.result.exit_code)
 
@@ -583,8 +608,9 @@ def _warn(line: str) -> None:
     _stderr.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
-@app.command()
+@app.command(context_settings=_EXTRA_ARGS)
 def check(
+    ctx: typer.Context,
     account: Annotated[
         str, typer.Option(help="Cloudflare account id (32 hex characters).")
     ],
@@ -616,6 +642,7 @@ def check(
     _configure_logging(verbose)
 
     def action() -> RunOutcome:
+        _refuse_extra(ctx)
         formats = parse_formats(format)
         entra = _entra_source(graph_url, entra_v1_sp, entra_v2_sp, idp_file, okta_url)
         judging = _judging(suppressions, fail_on, strict)
@@ -645,8 +672,9 @@ def check(
     _finish(_run(action))
 
 
-@app.command()
+@app.command(context_settings=_EXTRA_ARGS)
 def diff(
+    ctx: typer.Context,
     before: Annotated[Path, typer.Argument(help="The earlier snapshot.")],
     after: Annotated[Path, typer.Argument(help="The later snapshot, same account.")],
     out: Annotated[Path, typer.Option(help="Directory for the diff reports.")],
@@ -665,6 +693,7 @@ def diff(
     _configure_logging(verbose)
 
     def action() -> RunOutcome:
+        _refuse_extra(ctx)
         judging = _judging(suppressions, fail_on, strict)
         return run_diff(before, after, parse_formats(format), out, judging, force=force)
 

@@ -94,6 +94,7 @@ class GateResult:
 
     gate: Gate
     parts: tuple[AccountGate, ...]  # one per account, in report order
+    suppressed: int = 0  # findings an accepted risk closed, of every account
 
     @property
     def failing(self) -> tuple[Finding, ...]:
@@ -127,7 +128,14 @@ class GateResult:
 
     @property
     def summary(self) -> str:
-        """One line for stderr."""
+        """The last stderr line, and ``gate.summary`` in the JSON, word for word.
+
+        Without ``--strict`` it still says what could not assess, and that
+        the verdict did not count it.
+        """
+        return f"{self._verdict()} ({self.suppressed} suppressed){self._uncounted()}"
+
+    def _verdict(self) -> str:
         if not self.failed:
             return f"passed: no open finding at or above {self.gate.fail_on}"
         parts = []
@@ -135,13 +143,33 @@ class GateResult:
             parts.append(
                 f"{len(self.failing)} open finding(s) at or above {self.gate.fail_on}"
             )
-        if self.gate.strict and self.not_assessed:
-            parts.append(f"{len(self.not_assessed)} check(s) could not assess")
-        if self.gate.strict and self.unassessed:
-            parts.append(
+        if self.gate.strict:
+            parts += self._not_assessed_counts()
+        return "failed: " + ", ".join(parts)
+
+    def _uncounted(self) -> str:
+        if self.gate.strict:
+            return ""
+        counts = []
+        if self.not_assessed:
+            counts.append(f"{len(self.not_assessed)} check(s)")
+        if self.unassessed:
+            counts.append(f"{len(self.unassessed)} step(s) or assessment(s)")
+        if not counts:
+            return ""
+        return (
+            f"; {' and '.join(counts)} could not assess, not counted without --strict"
+        )
+
+    def _not_assessed_counts(self) -> list[str]:
+        counts = []
+        if self.not_assessed:
+            counts.append(f"{len(self.not_assessed)} check(s) could not assess")
+        if self.unassessed:
+            counts.append(
                 f"{len(self.unassessed)} step(s) or assessment(s) could not assess"
             )
-        return "failed: " + ", ".join(parts)
+        return counts
 
 
 def unassessed_of(analysis: Analysis) -> tuple[Unassessed, ...]:
@@ -181,7 +209,7 @@ def evaluate(
         not_assessed=tuple(not_assessed),
         unassessed=tuple(unassessed),
     )
-    return GateResult(gate=gate, parts=(part,))
+    return GateResult(gate=gate, parts=(part,), suppressed=_suppressed(outcome))
 
 
 def evaluate_accounts(
@@ -203,7 +231,11 @@ def evaluate_accounts(
         )
         for a in analyses
     )
-    return GateResult(gate=gate, parts=parts)
+    return GateResult(gate=gate, parts=parts, suppressed=_suppressed(outcome))
+
+
+def _suppressed(outcome: SuppressionOutcome) -> int:
+    return sum(1 for judged in outcome.judged if judged.suppressed)
 
 
 def _failing(

@@ -96,6 +96,22 @@ def test_check_force_replaces_the_earlier_run(tmp_path: Path) -> None:
     assert json.loads(written["findings.json"])["gate"]["failed"] is True
 
 
+def test_check_force_removes_an_earlier_report_it_does_not_write(
+    tmp_path: Path,
+) -> None:
+    """check --format json --force: the earlier run's readiness.html goes, named."""
+    (tmp_path / "snapshot.zip").write_bytes(EARLIER)
+    (tmp_path / "readiness.html").write_bytes(b"an earlier run's report")
+    (tmp_path / "redaction-key.json").write_bytes(b"an earlier run's key")
+
+    result = _check(tmp_path, "--format", "json", "--force")
+
+    assert result.exit_code == 3, result.stderr
+    assert sorted(_folder(tmp_path)) == ["findings.json", "snapshot.zip"]
+    for name in ("readiness.html", "redaction-key.json"):
+        assert f"removed {tmp_path / name}: " in result.stderr
+
+
 def test_check_force_that_fails_to_report_keeps_the_earlier_run(
     tmp_path: Path,
 ) -> None:

@@ -140,7 +140,9 @@ def test_strict_gate_states_a_step_that_could_not_assess(
 
     gate, reasons = document["gate"], _reasons(document)
     assert (gate["failed"], gate["not_assessed"]) == (True, 0)
-    assert gate["summary"] == "failed: 1 step(s) or assessment(s) could not assess"
+    assert gate["summary"] == (
+        "failed: 1 step(s) or assessment(s) could not assess (0 suppressed)"
+    )
     assert [r["reason"] for r in gate["reasons"] if r["failed"]] == [
         "steps-not-assessed"
     ]
@@ -200,7 +202,7 @@ def test_strict_gate_states_who_is_at_risk_was_not_assessed(
     ]
     assert _reasons(document)["steps-not-assessed"]["count"] == 1
     assert document["gate"]["summary"] == (
-        "failed: 2 step(s) or assessment(s) could not assess"
+        "failed: 2 step(s) or assessment(s) could not assess (0 suppressed)"
     )
 
 
@@ -273,7 +275,9 @@ def test_a_passing_gate_states_each_reason_at_zero(
 
     gate = document["gate"]
     assert (gate["failed"], gate["exit_code"]) == (False, 0)
-    assert gate["summary"] == "passed: no open finding at or above high"
+    assert gate["summary"] == (
+        f"passed: no open finding at or above high ({len(accepted)} suppressed)"
+    )
     assert [(r["reason"], r["counted"], r["count"]) for r in gate["reasons"]] == [
         ("findings", True, 0),
         ("checks-not-assessed", True, 0),
