@@ -19,6 +19,7 @@ import logging
 import os
 import re
 import stat
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,12 +36,26 @@ log = logging.getLogger(__name__)
 # (every app, every group) and would cost gigabytes to analyse.
 MAX_ROWS = 250_000
 MAX_BYTES = 48 * 1024 * 1024
+# One value (one CSV cell, one JSON string), in UTF-8 bytes. An email is at
+# most 254 bytes (RFC 5321 §4.5.3.1.3), a login, a name or a description a few
+# hundred; 64 KiB still holds a cell listing a thousand group names. A larger
+# value is a quote left open or not an IdP export. It stays below the csv
+# module's default field limit (131,072 characters), so csv never refuses a
+# value this module accepts.
+MAX_VALUE_BYTES = 64 * 1024
 _SPLIT_HINT = (
     "export only the Cloudflare apps (one app or one group per file) and "
     "collect each file into its own snapshot"
 )
 # Only ASCII whitespace is trimmed: U+00A0 and U+200B stay for the analyzer.
 _TRIM = " \t\r\n\f\v"
+# Kept as read, but named in a warning: C0 controls but tab, LF and CR, DEL,
+# the C1 controls, and the bidi embeddings, overrides and isolates of UAX #9
+# §2 (U+202E shows "gnp.exe" as "exe.png"). The same set the reports take out.
+_UNUSUAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_UNUSUAL_WARNINGS = 20  # distinct values, then one line counting the rest
+# Each such value -> the line and column it is first in, and how many cells.
+_Unusual = dict[str, tuple[int, str, int]]
 
 CANONICAL_COLUMNS = (
     "idp",
@@ -280,13 +295,19 @@ def read_idp_file(
     sha256 = hashlib.sha256(data).hexdigest()
     text = _decode(data, path)
     del data  # the text is all that is parsed; keep one copy of the file
+    # One pass over the file, not one per value; JSON may write them as \u202e.
+    unusual_in_file = "\\" in text or _UNUSUAL.search(text) is not None
     headers, records = _parse(text, path, max_rows)
     export = _detect(headers, path)
     columns = _map_headers(export, headers, path)
     _check_options(export, columns, options, path)
+    unusual: _Unusual = {}
+    if unusual_in_file:
+        records = _noting_unusual(records, columns, unusual)
     rows = tuple([_row(export, columns, options, rec, path) for rec in records])
     _check_single_app(rows, options, path)
     _check_attributed(rows, path)
+    _warn_unusual(unusual, path)
     name = ENTRA_GROUP_MEMBERS if options.group and export.name == ENTRA_USERS else ""
     log.info("idp file %s: %s, %d rows", path, name or export.name, len(rows))
     return IdpFile(
@@ -297,6 +318,52 @@ def read_idp_file(
         columns=columns,
         options=options,
     )
+
+
+def _noting_unusual(
+    records: Iterable[Record], columns: Mapping[str, str | None], found: _Unusual
+) -> Iterator[Record]:
+    """``records`` as they are; each kept value with _UNUSUAL characters noted."""
+    for record in records:
+        for header, value in record.values.items():
+            if columns.get(header) is not None and _UNUSUAL.search(value):
+                first = found.setdefault(value, (record.line, record.labels[header], 0))
+                found[value] = (*first[:2], first[2] + 1)
+        yield record
+
+
+def _warn_unusual(found: _Unusual, path: Path) -> None:
+    """One WARNING per value holding a control or bidi character, then a count.
+
+    The rows keep the value as the file has it (the snapshot is evidence);
+    the reports escape or remove the characters, so a U+202E cannot reorder
+    what a finding shows.
+    """
+    for value, (line, column, cells) in list(found.items())[:_UNUSUAL_WARNINGS]:
+        names = sorted({_character_name(c) for c in _UNUSUAL.findall(value)})
+        more = f" (and {cells - 1:,} more cells)" if cells > 1 else ""
+        log.warning(
+            "idp file %s, line %d, column %s%s: %r holds %s; kept in the "
+            "snapshot, shown escaped or removed in the reports",
+            path,
+            line,
+            column,
+            more,
+            value[:200],
+            ", ".join(names),
+        )
+    if len(found) > _UNUSUAL_WARNINGS:
+        log.warning(
+            "idp file %s: and %d more values with control or bidi characters",
+            path,
+            len(found) - _UNUSUAL_WARNINGS,
+        )
+
+
+def _character_name(char: str) -> str:
+    """``U+202E RIGHT-TO-LEFT OVERRIDE``; a C0 or C1 control has no name."""
+    name = unicodedata.name(char, "control character")
+    return f"U+{ord(char):04X} {name}"
 
 
 def _check_option_values(options: FileOptions) -> None:
@@ -450,9 +517,11 @@ def _parse_csv(
 ) -> tuple[list[str], Iterator[Record]]:
     reader = csv.reader(_lines(text), strict=True)
     try:
-        headers = [h.strip(_TRIM) for h in next(reader)]
+        cells = next(reader)
     except csv.Error as exc:
         raise _csv_error(exc, text, 1, [], path) from exc
+    _check_sizes(cells, [], 1, path)
+    headers = [h.strip(_TRIM) for h in cells]
     _refuse_scalar_json(text, headers, path)
     return headers, _csv_records(reader, headers, text, path, max_rows)
 
@@ -492,6 +561,7 @@ def _csv_record(
             column=str(min(len(fields), len(headers)) + 1),
             hint="quote values that contain commas; every row needs every column",
         )
+    _check_sizes(fields, headers, line, path)
     values = {h: f.strip(_TRIM) for h, f in zip(headers, fields, strict=True)}
     return Record(line=line, values=values, labels=labels)
 
@@ -499,16 +569,132 @@ def _csv_record(
 def _csv_error(
     exc: csv.Error, text: str, line: int, headers: list[str], path: Path
 ) -> IdpFileError:
-    """A CSV syntax error, naming the row's line and the field it is in."""
-    number = _broken_field(text, _offset_of_line(text, line))
-    name = headers[number - 1] if 0 < number <= len(headers) else ""
+    """A CSV syntax error, naming the row's line and the field it is in.
+
+    csv refuses a field over its own limit as a syntax error; a value over
+    MAX_VALUE_BYTES (or a quote left open past it) is named as that instead.
+    """
+    offset = _offset_of_line(text, line)
+    large = next((f for f in _record_fields(text, offset) if f.too_large), None)
+    if large is not None:
+        return _too_large(large, headers, line, path)
+    number = _broken_field(text, offset)
     return IdpFileError(
         f"is not valid CSV: {exc}",
         path=path,
         line=line,
-        column=f"{number} ({name})" if name else str(number),
+        column=_column_label(number, headers),
         hint="export the file again; a quoted value needs its closing quote "
         "and a comma right after it",
+    )
+
+
+def _column_label(number: int, headers: list[str]) -> str:
+    """``6 (principal_name)``: the 1-based column and its header, when it has one."""
+    name = headers[number - 1] if 0 < number <= len(headers) else ""
+    return f"{number} ({name})" if name else str(number)
+
+
+@dataclass(frozen=True)
+class _Field:
+    """One field of a CSV record as csv would read it, measured."""
+
+    number: int  # 1-based
+    size: int  # the value's UTF-8 bytes, quotes undone
+    lines: int  # the physical lines it spans
+    closed: bool = True  # False: its opening quote is never closed
+
+    @property
+    def too_large(self) -> bool:
+        return self.size > MAX_VALUE_BYTES
+
+
+_UNQUOTED_END = re.compile(r"[,\r\n]")
+
+
+def _record_fields(text: str, offset: int) -> Iterator[_Field]:
+    """The fields of the CSV record at ``offset`` (RFC 4180 §2), one at a time."""
+    number, index = 1, offset
+    while True:
+        start = index
+        if text.startswith('"', index):
+            value, index, closed = _quoted_value(text, index + 1)
+        else:
+            end = _UNQUOTED_END.search(text, index)
+            index = end.start() if end else len(text)
+            value, closed = text[start:index], True
+        lines = text.count("\n", start, index) + 1
+        yield _Field(number, len(value.encode("utf-8")), lines, closed)
+        if not text.startswith(",", index):
+            return
+        number, index = number + 1, index + 1
+
+
+def _quoted_value(text: str, index: int) -> tuple[str, int, bool]:
+    """The quoted value opening before ``index``: its text, its end, whether closed."""
+    parts = []
+    while True:
+        quote = text.find('"', index)
+        if quote < 0:
+            parts.append(text[index:])
+            return "".join(parts), len(text), False
+        parts.append(text[index:quote])
+        if not text.startswith('"', quote + 1):
+            return "".join(parts), quote + 1, True
+        parts.append('"')  # a doubled quote is one quote of the value
+        index = quote + 2
+
+
+def _check_sizes(fields: list[str], headers: list[str], line: int, path: Path) -> None:
+    """A value over MAX_VALUE_BYTES refuses the whole file, naming its column."""
+    if len("".join(fields)) * 4 <= MAX_VALUE_BYTES:
+        return  # no field can be over: decided in one step for the whole row
+    for number, value in enumerate(fields, start=1):
+        if size := _over_limit(value):
+            large = _Field(number, size, value.count("\n") + 1)
+            raise _too_large(large, headers, line, path)
+
+
+def _over_limit(value: str) -> int:
+    """The UTF-8 size of ``value`` when it is over MAX_VALUE_BYTES, else 0."""
+    if len(value) * 4 <= MAX_VALUE_BYTES:
+        return 0  # UTF-8 needs at most 4 bytes a character
+    size = len(value.encode("utf-8"))
+    return size if size > MAX_VALUE_BYTES else 0
+
+
+def _too_large(
+    large: _Field, headers: list[str], line: int, path: Path
+) -> IdpFileError:
+    column = _column_label(large.number, headers)
+    if not large.closed:
+        return IdpFileError(
+            f"a quoted value has no closing quote: it runs {large.size:,} bytes "
+            f"and {large.lines:,} lines to the end of the file",
+            path=path,
+            line=line,
+            column=column,
+            hint="close the quote after the value (a quote inside a value is "
+            'doubled, "") or export the file again',
+        )
+    return _value_error(large.size, path, line, column, lines=large.lines)
+
+
+def _value_error(
+    size: int, path: Path, line: int, column: str, *, lines: int = 1
+) -> IdpFileError:
+    spans = f" over {lines:,} lines" if lines > 1 else ""
+    stray = "a quote opened in it may close only at a later, stray quote; "
+    stray = stray if lines > 1 else ""
+    return IdpFileError(
+        f"a value of {size:,} bytes{spans} is over the per-value limit of "
+        f"{MAX_VALUE_BYTES:,} bytes ({MAX_VALUE_BYTES // 1024} KiB)",
+        path=path,
+        line=line,
+        column=column,
+        hint=f"{stray}an email, a login or a group name is far shorter: export "
+        "the file again, or drop the column if docs/idp-file.md does not read "
+        "it; the file is refused whole",
     )
 
 
@@ -624,6 +810,8 @@ def _json_record(
     for key, value in obj.items():
         if value is None:
             value = ""
+        if size := _over_limit(key):
+            raise _value_error(size, path, line, "(a key)")
         if not isinstance(value, str):
             raise IdpFileError(
                 f"{json.dumps(value)} is not a string",
@@ -632,6 +820,8 @@ def _json_record(
                 column=key,
                 hint=f'write every value as text, e.g. "{key}": {_as_text(value)}',
             )
+        if size := _over_limit(value):
+            raise _value_error(size, path, line, key)
         values[key.strip(_TRIM)] = value.strip(_TRIM)
     return Record(line=line, values=values, labels=labels)
 
