@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from reporter.collect.limiter import RateLimit, RateLimiter, VirtualTime
@@ -113,3 +115,17 @@ def test_an_unusable_limit_is_a_config_error(requests: int, window: float) -> No
     """A limit of no requests or no window is refused, naming the values."""
     with pytest.raises(ConfigError, match=f"{requests} requests per {window}"):
         RateLimit(requests, window)
+
+
+def test_stop_ends_a_wait_at_once_and_starts_nothing_more() -> None:
+    """Stopped from another thread, a 303 s wait returns False, the rest cut."""
+    made = RateLimiter(RateLimit(1, 300.0))
+    assert made.acquire()
+    threading.Timer(0.2, made.stop).start()
+
+    started = made.acquire()
+
+    assert started is False
+    assert made.waited == pytest.approx(303.0, abs=0.1)
+    assert made.cut > 250.0
+    assert made.acquire() is False and made.peak == 1

@@ -286,7 +286,8 @@ class ApiSession:
     flight, and ``limiter`` (when given) decides when each may start. When
     more wait, those of the entries named first in ``prefer`` go first.
     ``records`` may be shared between sessions so one manifest lists every
-    exchange. ``sleep`` is injectable so tests never wait.
+    exchange. ``sleep`` is injectable so tests never wait; without it (or
+    with ``time.sleep``) retry waits end as soon as ``abort`` is called.
     """
 
     def __init__(
@@ -294,7 +295,7 @@ class ApiSession:
         client: httpx.Client,
         *,
         records: list[RequestRecord] | None = None,
-        sleep: Sleep = time.sleep,
+        sleep: Sleep | None = None,
         progress: Progress | None = None,
         max_attempts: int = MAX_ATTEMPTS,
         limiter: RateLimiter | None = None,
@@ -304,6 +305,10 @@ class ApiSession:
         self.records: list[RequestRecord] = [] if records is None else records
         self.limiter = limiter
         self.concurrency = max(1, concurrency)
+        self._aborted = threading.Event()
+        # Ctrl-C must not wait out a 429's minutes: the real wait ends on abort.
+        if sleep is None or sleep is time.sleep:
+            sleep = self._wait_unless_aborted
         self._sleep = sleep
         self._progress = progress
         self._pages: Counter[str] = Counter()
@@ -312,7 +317,6 @@ class ApiSession:
         self._slots = _Slots(self.concurrency)
         self._ranks: dict[str, int] = {}
         self._lock = threading.Lock()
-        self._aborted = threading.Event()
         authorization = client.headers.get("authorization", "")
         self._secrets = [s for s in (authorization.partition(" ")[2],) if s]
 
@@ -338,8 +342,16 @@ class ApiSession:
         return self._slots.waiting
 
     def abort(self) -> None:
-        """Make every later GET of this session raise Aborted (threads stop soon)."""
+        """Make every later GET of this session raise Aborted (threads stop soon).
+
+        Waits for the limiter or before a retry end now, not when they would.
+        """
         self._aborted.set()
+        if self.limiter is not None:
+            self.limiter.stop()
+
+    def _wait_unless_aborted(self, seconds: float) -> None:
+        self._aborted.wait(seconds)
 
     def map(self, work: Callable[[T], R], items: Iterable[T]) -> list[R]:
         """``work`` applied to each item on up to ``concurrency`` threads, in order.
@@ -470,8 +482,12 @@ class ApiSession:
             self._check_aborted(request)
             retries = exchange.sent
             exchange.sent += 1
-            if self.limiter is not None:
-                self.limiter.acquire()
+            if self.limiter is not None and not self.limiter.acquire():
+                # The limiter stops only when the collection does.
+                raise Aborted(
+                    f"GET {self.server_text(str(request.url))} not sent: the "
+                    "collection was stopped"
+                )
             started = time.perf_counter()
             try:
                 response = self.client.send(request)

@@ -5,7 +5,8 @@ for the whole window once it is exceeded (cloudflare-api.md §4). So the limiter
 counts request starts in a sliding window and never lets more than the limit
 start within it, slows down when ``x-ratelimit-remaining`` says the server
 counted more than we did (the dashboard and other tools share the budget), and
-pauses every thread while a 429's ``retry-after`` runs.
+pauses every thread while a 429's ``retry-after`` runs. Its waits last minutes,
+so ``stop`` ends them at once: Ctrl-C must not wait for a window to pass.
 """
 
 from __future__ import annotations
@@ -80,7 +81,8 @@ class RateLimiter:
 
     The window is counted longer than the server's (by 1%, at least half a
     second), so a request slow to reach the server cannot land in the
-    server's window together with the one that starts after it.
+    server's window together with the one that starts after it. Without a
+    ``sleep``, it waits on an event that ``stop`` sets.
     """
 
     def __init__(
@@ -88,13 +90,14 @@ class RateLimiter:
         limit: RateLimit | None = None,
         *,
         clock: Clock = time.monotonic,
-        sleep: Sleep = time.sleep,
+        sleep: Sleep | None = None,
         reserve: float = 0.05,
     ) -> None:
         self.limit = limit or RateLimit()
         self._window = self.limit.window + max(0.01 * self.limit.window, MARGIN)
         self._clock = clock
-        self._sleep = sleep
+        self._stopped = threading.Event()
+        self._sleep = sleep or self._wait_unless_stopped
         self._reserve = max(1, round(self.limit.requests * reserve))
         self._starts: deque[float] = deque()
         self._lock = threading.Lock()
@@ -102,19 +105,37 @@ class RateLimiter:
         self._next_start = 0.0
         self._spacing = 0.0
         self.waited = 0.0
+        # Seconds of the waits that ``stop`` cut short, by ``clock``.
+        self.cut = 0.0
         self.peak = 0
 
-    def acquire(self) -> None:
-        """Block until a request may start, then count it as started."""
+    def acquire(self) -> bool:
+        """Block until a request may start and count it; False once stopped.
+
+        A stopped limiter starts nothing more and returns at once.
+        """
         while True:
             with self._lock:
                 now = self._clock()
                 wait = self._wait_at(now)
+                if self._stopped.is_set():
+                    return False
                 if wait <= 0:
                     self._start(now)
-                    return
+                    return True
                 self.waited += wait
             self._sleep(wait)
+            if self._stopped.is_set():
+                with self._lock:
+                    self.cut += max(0.0, now + wait - self._clock())
+                return False
+
+    def stop(self) -> None:
+        """End every wait now and start no more requests: the collection stopped."""
+        self._stopped.set()
+
+    def _wait_unless_stopped(self, seconds: float) -> None:
+        self._stopped.wait(seconds)
 
     def _wait_at(self, now: float) -> float:
         # The same sum as the wait below, so float rounding cannot let one through.
