@@ -7,6 +7,7 @@ import secrets
 import stat
 import time
 from dataclasses import asdict
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,7 @@ from reporter.errors import CollectError, ConfigError
 from reporter.pipeline import Tokens, collect_to_file
 from reporter.snapshot import layout, read_snapshot
 from reporter.snapshot.model import EndpointRecord, RequestRecord
+from reporter.snapshot.summary import summary_lines
 
 TOKEN = secrets.token_hex(16)
 TOKENS = Tokens(cloudflare=TOKEN)
@@ -88,7 +90,7 @@ def test_a_failure_keeps_every_entry_read_beside_it(
         for e in layout.CLOUDFLARE_ENTRIES
         if e not in (layout.CF_SCIM_GROUPS, layout.CF_SCIM_GROUP_DETAILS)
     }
-    assert kept == expected | {"state.json"}
+    assert kept == expected | {"state.json", "started.json"}
 
 
 def test_a_saved_entry_is_the_json_of_its_objects(tmp_path: Path) -> None:
@@ -180,6 +182,54 @@ def test_resumed_manifest_lists_the_earlier_runs_requests(
         r for r in read_snapshot(out).manifest.requests if r.entry == layout.CF_MEMBERS
     ]
     assert [r.page for r in members] == [1, 2]  # 60 members, 50 a page
+
+
+def test_a_resumed_manifest_starts_when_the_first_run_did(
+    org: Organization, tmp_path: Path
+) -> None:
+    """started_at is the first run's start, resumed_at the second's; verify says so."""
+    out = tmp_path / "snapshot.zip"
+    first = datetime(2026, 12, 4, 9, 24, 2, tzinfo=UTC)
+    second = datetime(2026, 12, 4, 9, 26, 11, tzinfo=UTC)
+    with serve(org, SCIM_DOWN) as emulator:
+        with pytest.raises(CollectError):
+            collect_to_file(
+                config(org, emulator), TOKENS, out, sleep=no_wait, clock=lambda: first
+            )
+        collect_to_file(
+            config(org, emulator),
+            TOKENS,
+            out,
+            resume=True,
+            sleep=no_wait,
+            clock=lambda: second,
+        )
+
+    read_back = read_snapshot(out)
+    manifest = read_back.manifest
+    earlier = manifest.settings["resumed_entries"].split(", ")
+    lines = summary_lines(read_back)
+    assert (manifest.started_at, manifest.finished_at) == (
+        first.isoformat(),
+        second.isoformat(),
+    )
+    assert manifest.resumed_at == second.isoformat()
+    assert (
+        f"collected: {first.isoformat()} to {second.isoformat()} (129.0 s); "
+        f"resumed at {second.isoformat()} (0.0 s), {len(earlier)} entries from "
+        "the earlier run"
+    ) in lines
+
+
+def test_a_collection_not_resumed_has_no_resumed_at(
+    org: Organization, tmp_path: Path
+) -> None:
+    """A collection in one run records no resumption."""
+    out = tmp_path / "snapshot.zip"
+    with serve(org) as emulator:
+        collect_to_file(config(org, emulator), TOKENS, out, sleep=no_wait)
+
+    assert read_snapshot(out).manifest.resumed_at is None
 
 
 def test_without_resume_the_partial_state_is_discarded(

@@ -323,3 +323,33 @@ def test_a_cell_longer_than_excel_holds_is_cut_and_says_so(
     assert name.endswith("… (cut: 40,000 characters; Excel holds 32,767)")
     assert name.startswith("N" * 32_000)
     assert "cut a 40000-character cell" in caplog.text
+
+
+def test_a_resumed_collection_shows_its_first_start_and_resumption() -> None:
+    """A resumed snapshot's Summary keeps the first start and adds the resumption."""
+    evidence = replace(
+        EVIDENCE,
+        finished_at="2026-11-30T09:26:20+00:00",
+        resumed_at="2026-11-30T09:26:11+00:00",
+        settings=(
+            ("resumed_entries", "cloudflare/account.json, cloudflare/roles.json"),
+        ),
+    )
+    report = build_report(replace(build_analysis(), evidence=evidence))
+    book = load_workbook(io.BytesIO(render_xlsx(report)))
+
+    facts = dict(book["Summary"].iter_rows(min_row=2, values_only=True))
+    assert report.evidence is not None
+    assert report.evidence.resumed_text == (
+        "2026-11-30 09:26:11 UTC, 2 entries from the earlier run"
+    )
+    assert facts["Collection started (UTC)"] == datetime(2026, 11, 30, 9, 14, 2)
+    assert facts["Collection resumed (UTC)"] == datetime(2026, 11, 30, 9, 26, 11)
+    assert facts["Collection resumed"] == report.evidence.resumed_text
+
+
+def test_a_collection_in_one_run_shows_no_resumption(workbook: Workbook) -> None:
+    """Without resumed_at, the Summary has no resumption rows."""
+    facts = dict(workbook["Summary"].iter_rows(min_row=2, values_only=True))
+
+    assert "Collection resumed (UTC)" not in facts

@@ -78,6 +78,7 @@ def _evidence(snapshot: Snapshot) -> Evidence:
         endpoints=manifest.endpoints,
         requests=manifest.requests,
         files=tuple(sorted(manifest.files.items())),
+        resumed_at=manifest.resumed_at,
     )
 
 

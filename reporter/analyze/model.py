@@ -194,6 +194,7 @@ class Evidence:
     endpoints: tuple[EndpointRecord, ...]
     requests: tuple[RequestRecord, ...]
     files: tuple[tuple[str, str], ...]  # (entry, SHA-256)
+    resumed_at: str | None = None  # when a resumed collection's last run started
 
 
 @dataclass(frozen=True)

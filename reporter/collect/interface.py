@@ -172,6 +172,7 @@ def collect_snapshot(
     # Cloudflare account ids are lower-case hex: the manifest keeps them so.
     config = replace(config, account_id=config.account_id.lower())
     started = _utc(clock())
+    first_start = started if state is None else state.first_start(started)
     records: list[RequestRecord] = []
     evidence = Evidence(state, records)
     okta_limiter = _okta_limiter(sleep)
@@ -235,13 +236,14 @@ def collect_snapshot(
     manifest = Manifest(
         format_version=FORMAT_VERSION,
         tool_version=__version__,
-        started_at=started,
+        started_at=first_start,
         finished_at=_utc(clock()),
         account_id=config.account_id,
         sources=_sources(config, okta, graph),
         settings=_settings(config, evidence.restored),
         endpoints=_in_layout_order(evidence.endpoints),
         requests=tuple(records),
+        resumed_at=None if first_start == started else started,
     )
     return Snapshot(manifest=manifest, entries=evidence.entries)
 

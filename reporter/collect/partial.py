@@ -23,6 +23,8 @@ from reporter.snapshot.model import EndpointRecord, RequestRecord
 log = logging.getLogger(__name__)
 
 STATE = "state.json"
+# When the first run of this collection started: a resumed snapshot keeps it.
+STARTED = "started.json"
 # Items encoded per call when an entry is saved. One call holds the
 # interpreter lock throughout, and other threads are reading pages meanwhile.
 SLICE = 50
@@ -82,6 +84,21 @@ class PartialState:
         return ConfigError(
             message, hint=f"run without --resume, or delete {self.directory}"
         )
+
+    def first_start(self, now: str) -> str:
+        """When the first run of this collection started: the saved time, else ``now``.
+
+        ``now`` is saved when no earlier run left a readable time.
+        """
+        path = self.directory / STARTED
+        try:
+            saved = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            saved = None
+        if isinstance(saved, str) and saved:
+            return saved
+        write_private_atomic(path, _dump(now))
+        return now
 
     def load(self, entry: str) -> SavedEntry | None:
         """The saved ``entry``, or None when an earlier run did not finish it."""

@@ -192,6 +192,10 @@ class EvidenceView:
     failed: tuple[EndpointRow, ...]
     requests: tuple[RequestRecord, ...]
     failed_requests: tuple[RequestRecord, ...]  # no status, or not 2xx
+    # A resumed collection: when its last run started, and the entries the
+    # earlier runs had read (empty when the collection was not resumed).
+    resumed_at: datetime | None = None
+    resumed_text: str = ""
 
 
 @dataclass(frozen=True)
@@ -590,6 +594,11 @@ def _evidence_view(evidence: Evidence | None) -> EvidenceView | None:
     )
     started = parse_snapshot_time(evidence.started_at)
     finished = parse_snapshot_time(evidence.finished_at)
+    resumed = (
+        None
+        if evidence.resumed_at is None
+        else parse_snapshot_time(evidence.resumed_at)
+    )
     return EvidenceView(
         started_at=started,
         finished_at=finished,
@@ -601,7 +610,18 @@ def _evidence_view(evidence: Evidence | None) -> EvidenceView | None:
         failed=tuple(e for e in endpoints if e.status != "ok"),
         requests=evidence.requests,
         failed_requests=tuple(r for r in evidence.requests if not _succeeded(r)),
+        resumed_at=resumed,
+        resumed_text=_resumed_text(resumed, dict(evidence.settings)),
     )
+
+
+def _resumed_text(resumed: datetime | None, settings: dict[str, str]) -> str:
+    """``<time>, N entries from the earlier run`` for a resumed collection."""
+    if resumed is None:
+        return ""
+    earlier = settings.get("resumed_entries", "").split(", ")
+    count = len([name for name in earlier if name])
+    return f"{resumed.strftime(TIME_FORMAT)}, {count} entries from the earlier run"
 
 
 def _succeeded(request: RequestRecord) -> bool:

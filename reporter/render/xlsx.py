@@ -235,6 +235,14 @@ def _collection_facts(report: Report) -> list[tuple[str, CellValue]]:
     facts: list[tuple[str, CellValue]] = [
         ("Collection started (UTC)", _utc(evidence.started_at)),
         ("Collection finished (UTC)", _utc(evidence.finished_at)),
+    ]
+    if evidence.resumed_at is not None:
+        # The first run's start stays above: the resumed run read the rest.
+        facts += [
+            ("Collection resumed (UTC)", _utc(evidence.resumed_at)),
+            ("Collection resumed", evidence.resumed_text),
+        ]
+    facts += [
         ("Requests made", len(evidence.requests)),
         ("Entries not collected", len(evidence.failed)),
     ]

@@ -45,7 +45,11 @@ class EndpointRecord:
 
 @dataclass(frozen=True)
 class Manifest:
-    """What was collected, when, from where, and the hash of every entry."""
+    """What was collected, when, from where, and the hash of every entry.
+
+    A resumed collection's ``started_at`` is when its first run started, and
+    ``resumed_at`` when the run that finished it did (None when not resumed).
+    """
 
     format_version: int
     tool_version: str
@@ -57,6 +61,7 @@ class Manifest:
     endpoints: tuple[EndpointRecord, ...]
     requests: tuple[RequestRecord, ...]
     files: Mapping[str, str] = field(default_factory=dict)
+    resumed_at: str | None = None
 
     def endpoint(self, entry: str) -> EndpointRecord | None:
         """The record for ``entry``, or None when it was never attempted."""

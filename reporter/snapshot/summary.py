@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime
 
-from reporter.snapshot.model import Snapshot
+from reporter.snapshot.model import Manifest, Snapshot
 
 
 def summary_lines(snapshot: Snapshot) -> list[str]:
@@ -25,8 +25,7 @@ def summary_lines(snapshot: Snapshot) -> list[str]:
         f"format {manifest.format_version}, written by cf-scim-audit "
         f"{manifest.tool_version}",
         f"account: {manifest.account_id}",
-        f"collected: {manifest.started_at} to {manifest.finished_at}"
-        f"{_duration(manifest.started_at, manifest.finished_at)}",
+        _collected(manifest),
     ]
     lines += [f"source {name}: {url}" for name, url in sorted(manifest.sources.items())]
     lines += [
@@ -50,6 +49,23 @@ def _requests(snapshot: Snapshot) -> list[str]:
     retried = sum(1 for r in requests if r.retries)
     tally = ", ".join(f"{status}: {n}" for status, n in sorted(statuses.items()))
     return [f"requests: {len(requests)} ({tally or 'none'}), {retried} of them retries"]
+
+
+def _collected(manifest: Manifest) -> str:
+    """When: a resumed collection names its resumption and what came before it."""
+    line = (
+        f"collected: {manifest.started_at} to {manifest.finished_at}"
+        f"{_duration(manifest.started_at, manifest.finished_at)}"
+    )
+    if manifest.resumed_at is None:
+        return line
+    earlier = manifest.settings.get("resumed_entries", "")
+    count = len([name for name in earlier.split(", ") if name])
+    return (
+        f"{line}; resumed at {manifest.resumed_at}"
+        f"{_duration(manifest.resumed_at, manifest.finished_at)}, "
+        f"{count} entries from the earlier run"
+    )
 
 
 def _duration(started: str, finished: str) -> str:
