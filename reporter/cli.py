@@ -126,13 +126,30 @@ def _configure_logging(verbose: bool) -> None:
     )
 
 
-def _run(action: Callable[[], T]) -> T:
-    """Run ``action``; turn a ReporterError into one stderr line and its exit code."""
+# 128 + SIGINT, as a shell reports a command stopped by Ctrl-C.
+INTERRUPTED_EXIT = 130
+
+
+def _run(action: Callable[[], T], *, interrupted: str = "") -> T:
+    """Run ``action``; turn a ReporterError into one stderr line and its exit code.
+
+    Ctrl-C ends it with one line saying so (and ``interrupted``, what was kept)
+    and exit 130, not a traceback or silence.
+    """
     try:
         return action()
     except ReporterError as exc:
         _stderr.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        line = "interrupted: stopped at Ctrl-C before the end; no output was finished"
+        _stderr.print(
+            line + (f"; {interrupted}" if interrupted else ""),
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(INTERRUPTED_EXIT) from None
 
 
 @contextmanager
@@ -453,7 +470,11 @@ def collect(
                 _fail_if_not_assessed(written[-1])
         return written
 
-    _print_paths(_run(action))
+    kept = (
+        "the entries already read are kept in a .<name>.partial folder beside "
+        "the output; run the same command with --resume to continue"
+    )
+    _print_paths(_run(action, interrupted=kept))
 
 
 def _idp_file(

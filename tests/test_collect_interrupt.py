@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 from datetime import UTC, datetime
@@ -11,6 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from cli_runner import CREDENTIALS
 
 from reporter.collect.http import Aborted, ApiSession, cloudflare_client
 from reporter.collect.interface import CollectConfig, collect_snapshot
@@ -22,6 +25,14 @@ from reporter.emulator import Emulator
 TOKEN = "cf-interrupt-test-token-5c2a"
 # Far above what a stopped wait takes: the limiter would wait 303 s.
 BOUND = 60.0
+
+
+RUN_WITH_CTRL_C = (
+    "import runpy, signal, sys; "
+    "signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "sys.argv = ['cf-scim-audit', *sys.argv[1:]]; "
+    "runpy.run_module('reporter', run_name='__main__')"
+)
 
 
 def _interrupt_when(started: threading.Event) -> threading.Thread:
@@ -110,3 +121,36 @@ def test_abort_ends_a_retry_after_wait_of_minutes() -> None:
     assert sent == ["/api/v1/users"]
     assert time.monotonic() - began < BOUND
     assert [r.status for r in session.records] == [429]
+
+
+def test_ctrl_c_at_the_command_line_says_what_was_kept(tmp_path: Path) -> None:
+    """`collect` stopped by SIGINT: exit 130, one line naming --resume, partial kept."""
+    org = build_organization(size=50)
+    out = tmp_path / "snap.zip"
+    env = {k: v for k, v in os.environ.items() if k not in CREDENTIALS}
+    env["CLOUDFLARE_API_TOKEN"] = TOKEN
+    # Ctrl-C's handler set whatever SIGINT disposition this process passes down
+    # (a pytest worker may ignore it), then the tool run as `python -m reporter`.
+    command = [sys.executable, "-c", RUN_WITH_CTRL_C, "collect", "--quiet"]
+    command += ["--account", org.cloudflare.account["id"], "--out", str(out)]
+    with Emulator(org, cloudflare_token=TOKEN, okta_token="unused") as emulator:
+        command += ["--cloudflare-url", emulator.cloudflare_url, "--rate-limit", "8"]
+        child = subprocess.Popen(
+            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        deadline = time.monotonic() + BOUND
+        while emulator.request_count < 8 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.3)  # the ninth request now waits out the window
+        child.send_signal(signal.SIGINT)
+        stdout, stderr = child.communicate(timeout=BOUND)
+
+    assert child.returncode == 130
+    assert stdout == ""
+    assert stderr.splitlines()[-1] == (
+        "interrupted: stopped at Ctrl-C before the end; no output was finished; "
+        "the entries already read are kept in a .<name>.partial folder beside "
+        "the output; run the same command with --resume to continue"
+    )
+    assert not out.exists()
+    assert (tmp_path / ".snap.zip.partial" / "state.json").is_file()
