@@ -48,7 +48,7 @@ samples: $(VENV)/.installed
 clean:
 	rm -rf $(VENV) $(DEMO_OUT) .pytest_cache .mypy_cache .ruff_cache
 
-# Scale benchmark (issue 7): S,M,L by default; BENCH_ARGS='--sizes XL --runs 1' for XL.
+# Scale benchmark (issue 7): S,M,L by default; BENCH_ARGS='--sizes S,M,L,XL --runs 3 --xl-runs 1' for all four.
 # The dev extra includes the bench extra (the smoke test runs in make test).
 .PHONY: bench
 bench: $(VENV)/.dev-installed system-deps
