@@ -538,13 +538,19 @@ def _fail_if_not_assessed(snapshot: Path) -> None:
         )
 
 
-@app.command()
+@app.command(context_settings=_EXTRA_ARGS)
 def verify(
+    ctx: typer.Context,
     snapshot: Annotated[Path, typer.Argument(help="Snapshot written by 'collect'.")],
 ) -> None:
     """Re-check every hash of a snapshot and print its manifest summary."""
     _configure_logging(False)
-    for line in _run(lambda: summary_lines(read_snapshot(snapshot))):
+
+    def action() -> list[str]:
+        _refuse_extra(ctx)
+        return summary_lines(read_snapshot(snapshot))
+
+    for line in _run(action):
         typer.echo(line)
 
 
@@ -721,8 +727,9 @@ def diff(
     _finish(_run(action))
 
 
-@app.command()
+@app.command(context_settings=_EXTRA_ARGS)
 def demo(
+    ctx: typer.Context,
     out: Annotated[
         Path, typer.Option(help="Directory for snapshot and reports.")
     ] = Path("demo-output"),
@@ -741,6 +748,7 @@ def demo(
     _configure_logging(verbose)
 
     def action() -> list[Path]:
+        _refuse_extra(ctx)
         with _progress(not quiet) as progress:
             snapshot, reports = run_demo(
                 out, seed=seed, size=size, stage=stage, idp=idp, progress=progress

@@ -325,3 +325,21 @@ def test_an_unexpected_argument_is_counted_never_echoed(
     assert "1 unexpected argument(s), not shown" in result.stderr
     assert "CLOUDFLARE_API_TOKEN" in result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("command", ["verify", "demo"])
+def test_verify_and_demo_count_an_unexpected_argument_too(
+    tmp_path: Path, command: str
+) -> None:
+    """The same refusal for the commands that take no token: nothing is run."""
+    arguments = {
+        "verify": ["verify", str(tmp_path / "s.zip"), SECRET],
+        "demo": ["demo", SECRET, "--out", str(tmp_path / "d"), "--quiet"],
+    }
+
+    result = _cli(*arguments[command])
+
+    assert result.exit_code == 2, result.stderr
+    assert SECRET not in result.stderr + result.stdout
+    assert "1 unexpected argument(s), not shown" in result.stderr
+    assert list(tmp_path.iterdir()) == []
