@@ -23,7 +23,6 @@ from reporter.collect.paging import (
 )
 from reporter.errors import CollectError
 from reporter.snapshot import layout
-from reporter.snapshot.gc_pause import gc_paused
 
 if TYPE_CHECKING:
     from reporter.collect.interface import AuditWindow, CollectConfig
@@ -52,19 +51,17 @@ def collect_cloudflare(
     answers arrive in.
     """
     base = f"/accounts/{config.account_id}"
-    # Tens of thousands of parsed objects, none in a reference cycle: full
-    # collections over them would hold the interpreter lock mid-collection.
-    with gc_paused():
-        if not evidence.restore(layout.CF_ACCOUNT):
-            _core(
-                evidence,
-                layout.CF_ACCOUNT,
-                config.account_id,
-                partial(_account, session, base),
-            )
-        session.prefer(_PREFERRED)
-        jobs = _jobs(session, config, base)
-        _settle(evidence, config, jobs, _fetch_all(session, evidence, jobs))
+    # The cycle collector is paused around the whole collection (interface.py).
+    if not evidence.restore(layout.CF_ACCOUNT):
+        _core(
+            evidence,
+            layout.CF_ACCOUNT,
+            config.account_id,
+            partial(_account, session, base),
+        )
+    session.prefer(_PREFERRED)
+    jobs = _jobs(session, config, base)
+    _settle(evidence, config, jobs, _fetch_all(session, evidence, jobs))
 
 
 # Which waiting requests take a free slot first. Lists read page after page

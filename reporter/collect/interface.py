@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import gc
 import re
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -216,7 +214,11 @@ def collect_snapshot(
     # Leaving ``saver`` waits for its saves, so even a failed or interrupted
     # collection keeps every entry it finished for --resume.
     with (
-        _collector_paused(),
+        # Process-wide, so paused once for both threads: each side's parsed
+        # pages would otherwise make full collections that stall the other
+        # mid-request (1.7 to 2.1 s of the Okta thread's time on L); what
+        # they read lives as long as the snapshot (long_lived).
+        gc_paused(long_lived=True),
         saver,
         ThreadPoolExecutor(1, thread_name_prefix="collect-idp") as pool,
     ):
@@ -249,26 +251,6 @@ def collect_snapshot(
 
 
 IdpCollector = Callable[[ApiSession, Evidence, CollectConfig], None]
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """The cycle collector paused for both threads, then what they read aged.
-
-    It is process-wide, so it is paused here once: each side's parsed pages
-    (hundreds of thousands of acyclic objects on L) would otherwise make full
-    collections that stall the other side mid-request (1.7 to 2.1 s of the
-    Okta thread's time). Afterwards everything tracked moves to the oldest
-    generation unscanned (freeze, then unfreeze): the first young collection
-    would otherwise walk all of it at once (0.4 to 0.7 s) although it lives as
-    long as the snapshot. The few cycles among it go at the next full one.
-    """
-    with gc_paused():
-        try:
-            yield
-        finally:
-            gc.freeze()
-            gc.unfreeze()
 
 
 def _collect_idps(
