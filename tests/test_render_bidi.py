@@ -14,10 +14,11 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from render_fixtures import ANA, RLO_NAME, build_analysis
 
+from reporter.controls import BIDI_CONTROLS
 from reporter.render.context import Report, build_report
 from reporter.render.html import render_html
 from reporter.render.pdf import render_pdf
-from reporter.render.text import BIDI_CONTROLS, bidi_isolator
+from reporter.render.text import bidi_isolator
 from reporter.render.xlsx import render_xlsx
 from reporter.suppress import Suppression, apply_suppressions
 

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from reporter.collect.evidence import Evidence, Fetched
+from reporter.controls import CONTROL_CHARACTERS
 from reporter.errors import ConfigError
 from reporter.snapshot import layout
 
@@ -51,8 +52,8 @@ _SPLIT_HINT = (
 _TRIM = " \t\r\n\f\v"
 # Kept as read, but named in a warning: C0 controls but tab, LF and CR, DEL,
 # the C1 controls, and the bidi embeddings, overrides and isolates of UAX #9
-# §2 (U+202E shows "gnp.exe" as "exe.png"). The same set the reports take out.
-_UNUSUAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# §2 (U+202E shows "gnp.exe" as "exe.png"): the set the reports take out.
+_UNUSUAL = CONTROL_CHARACTERS
 _UNUSUAL_WARNINGS = 20  # distinct values, then one line counting the rest
 # Each such value -> the line and column it is first in, and how many cells.
 _Unusual = dict[str, tuple[int, str, int]]

@@ -23,8 +23,9 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.writer.excel import ExcelWriter
 
+from reporter.controls import BIDI_CONTROLS
 from reporter.render.context import EndpointRow, FindingRow, MemberRow, Report
-from reporter.render.text import BIDI_CONTROLS, escaped
+from reporter.render.text import escaped
 from reporter.snapshot.model import RequestRecord
 
 logger = logging.getLogger(__name__)
