@@ -216,3 +216,18 @@ def test_an_exceeded_limit_is_waited_out(org: Organization) -> None:
     recorded = [r.status for r in snapshot.manifest.requests]
     assert refused > 0 and recorded.count(429) == refused
     assert member_ids(snapshot) == [m["id"] for m in org.cloudflare.members]
+
+
+def test_a_nan_in_a_body_is_a_collect_error_asked_once(org: Organization) -> None:
+    """NaN is not JSON: the page is refused naming it, and not asked again."""
+    fault = Fault("nan_number", MEMBERS, times=0, page=2)
+    with serve(org, fault) as emulator:
+        with pytest.raises(CollectError) as caught:
+            collect(emulator, org)
+        asked = [r for r in emulator.requests if MEMBERS in r[1] and "page=2" in r[1]]
+
+    assert len(asked) == 1
+    message = str(caught.value)
+    assert "JSON that is not standard (NaN is not a JSON number)" in message
+    assert "page=2" in str(caught.value.url)
+    assert "RFC 8259" in (caught.value.hint or "")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import logging
+import math
 import re
 import threading
 import time
@@ -553,12 +554,39 @@ class _Exchange:
         if response.is_error:
             return
         try:
-            self.body = response.json()
+            self.body = strict_json(response)
+        except NotStandardJson:
+            return  # the same every time: json_body says what it is, unretried
         except ValueError:
             url = clean(str(response.request.url))
             log.warning("GET %s: the JSON body is invalid", url)
             raise _RetryableStatus(response) from None
         self.parsed = True
+
+
+class NotStandardJson(ValueError):
+    """A body Python's parser reads but RFC 8259 does not allow: NaN or Infinity."""
+
+
+def _refuse_constant(text: str) -> Any:
+    raise NotStandardJson(f"{text} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise NotStandardJson(f"{text[:40]} is too large for a JSON number")
+    return value
+
+
+def strict_json(response: httpx.Response) -> Any:
+    """The body of ``response`` parsed as standard JSON (RFC 8259).
+
+    Python's parser also takes NaN and Infinity, and reads a number too large
+    for a float as infinity. No API we read sends them, and a partial entry
+    (``reporter.collect.partial``) could not keep them, so they are refused.
+    """
+    return response.json(parse_constant=_refuse_constant, parse_float=_finite_float)
 
 
 def _raise_first_error(done: list[Future[Any]]) -> None:
@@ -700,7 +728,16 @@ def json_body(
             hint="check the API base URL; a proxy or an edge page may have answered",
         )
     try:
-        return response.json()
+        return strict_json(response)
+    except NotStandardJson as exc:
+        raise CollectError(
+            f"GET {url} answered HTTP {response.status_code} with JSON that is not "
+            f"standard ({exc})",
+            url=url,
+            status=response.status_code,
+            hint="RFC 8259 has no NaN or Infinity; check the API base URL, or "
+            "report the answer to the API's owner",
+        ) from exc
     except ValueError as exc:
         tries = f" after {attempts} attempts" if attempts > 1 else ""
         raise CollectError(

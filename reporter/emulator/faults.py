@@ -3,7 +3,8 @@
 ``EmulatorOptions`` is given to ``Emulator(...)``: a latency per request, the
 Cloudflare rate limit enforced with a request counter, and ``Fault`` rules
 that make chosen requests answer 429, an HTML 5xx edge page, a body cut
-short, a page repeated, or a page without ``result_info``.
+short, a page repeated, a page without ``result_info``, or one whose total is
+``NaN`` (which Python's parser reads but JSON does not allow).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from reporter.demo.org import Json
 from reporter.emulator.wire import JSON, Reply
 
 FaultKind = Literal[
-    "429", "5xx_html", "truncated_json", "repeat_page", "no_result_info"
+    "429", "5xx_html", "truncated_json", "repeat_page", "no_result_info", "nan_number"
 ]
 EDGE_PAGE = (
     b"<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head>"
@@ -164,6 +165,11 @@ def after(fault: Fault, reply: Reply) -> Reply:
     if fault.kind == "truncated_json":
         payload = json.dumps(reply.body).encode()
         return replace(reply, raw=payload[: len(payload) // 2])
+    if fault.kind == "nan_number" and isinstance(reply.body, dict):
+        info = {**reply.body.get("result_info", {}), "total_count": math.nan}
+        return replace(
+            reply, raw=json.dumps({**reply.body, "result_info": info}).encode()
+        )
     if fault.kind == "no_result_info" and isinstance(reply.body, dict):
         body = {k: v for k, v in reply.body.items() if k != "result_info"}
         return replace(reply, body=body)
