@@ -17,6 +17,7 @@ from reporter import __version__
 from reporter.analyze.model import SEVERITY_ORDER, Analysis, Finding, NotAssessed
 from reporter.diff.model import DiffResult, GrantChange, SnapshotRef
 from reporter.gate import GateResult, Reason, ReasonGroup, reasons
+from reporter.snapshot.io import utf8_json
 from reporter.suppress import Suppression, SuppressionOutcome
 
 SCHEMA_VERSION = 2
@@ -115,8 +116,11 @@ def accounts_document(analyses: Sequence[Analysis], judgement: Judgement) -> Doc
 
 
 def to_bytes(document: Document) -> bytes:
-    """The document as indented UTF-8 JSON with a final newline."""
-    return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode()
+    """The document as indented UTF-8 JSON with a final newline.
+
+    A lone surrogate in a subject stays its ``\\uXXXX`` escape (``utf8_json``).
+    """
+    return utf8_json(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
 
 
 def _document(

@@ -290,7 +290,10 @@ def _handler_for(emulator: Emulator) -> type[BaseHTTPRequestHandler]:
             reply = emulator.answer(method, self.path, authorization, body)
             payload = reply.raw
             if payload is None:
-                payload = json.dumps(reply.body, ensure_ascii=False).encode()
+                # A lone surrogate (a UTF-16 string cut in half) goes out as
+                # the \\uXXXX escape, as a UTF-16 server's JSON writer sends it.
+                text = json.dumps(reply.body, ensure_ascii=False)
+                payload = text.encode("utf-8", "backslashreplace")
             # send_response adds the Date header Okta clients read (§2.3).
             self.send_response(reply.status)
             self.send_header("Content-Type", reply.content_type)

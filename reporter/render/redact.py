@@ -28,6 +28,7 @@ from urllib.parse import urlsplit, urlunsplit
 from reporter.analyze.model import Analysis, Evidence, MemberAccess
 from reporter.render import write_outputs
 from reporter.render.audit_log import AuditLogView
+from reporter.snapshot.io import utf8_json
 from reporter.suppress import Suppression
 
 REDACTION_KEY = "redaction-key.json"  # the key's file name in the output folder
@@ -287,7 +288,7 @@ def redact_audit_log(view: AuditLogView, pseudonyms: Pseudonyms) -> AuditLogView
 def key_bytes(pseudonyms: Pseudonyms) -> bytes:
     """The redaction key file's content, as UTF-8 JSON."""
     data = json.dumps(pseudonyms.key(), ensure_ascii=False, indent=2, sort_keys=True)
-    return (data + "\n").encode()
+    return utf8_json(data + "\n")
 
 
 def write_key(pseudonyms: Pseudonyms, path: Path) -> Path:

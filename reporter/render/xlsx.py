@@ -23,7 +23,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.writer.excel import ExcelWriter
 
-from reporter.controls import BIDI_CONTROLS
+from reporter.controls import BIDI_CONTROLS, LONE_SURROGATES
 from reporter.render.context import EndpointRow, FindingRow, MemberRow, Report
 from reporter.render.text import escaped
 from reporter.snapshot.model import RequestRecord
@@ -39,8 +39,11 @@ SHEET_TITLE_LIMIT = 31
 # Characters Excel refuses in a sheet name.
 BAD_TITLE_CHARACTERS = re.compile(r"[\[\]:*?/\\]")
 DATE_FORMAT = "yyyy-mm-dd hh:mm:ss"
-# What Excel cannot hold, plus the bidi overrides that would disguise a name.
-UNSAFE_CHARACTERS = re.compile(f"{ILLEGAL_CHARACTERS_RE.pattern}|[{BIDI_CONTROLS}]")
+# What Excel cannot hold, plus the bidi overrides that would disguise a name
+# and the lone surrogates no file can hold.
+UNSAFE_CHARACTERS = re.compile(
+    f"{ILLEGAL_CHARACTERS_RE.pattern}|[{BIDI_CONTROLS}{LONE_SURROGATES}]"
+)
 MEMBERS_SHEET = "Members"
 LINK_FONT = Font(color="0563C1", underline="single")
 HEADER_FONT = Font(bold=True)
@@ -696,7 +699,8 @@ def _excel_safe(value: CellValue, sheet: str, record: str) -> CellValue:
     if not isinstance(value, str) or not UNSAFE_CHARACTERS.search(value):
         return value
     logger.warning(
-        "removed control or bidi override characters from %s (sheet %s): %r",
+        "removed control, bidi override or lone surrogate characters from %s "
+        "(sheet %s): %r",
         escaped(record),
         sheet,
         value,

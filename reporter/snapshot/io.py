@@ -41,7 +41,7 @@ def _dump_lines(value: Any) -> Iterator[bytes]:
     elif isinstance(value, list) and value:
         yield from _framed("[", "]", (_compact(v) for v in value), len(value))
     else:
-        yield (_compact(value) + "\n").encode("utf-8")
+        yield utf8_json(_compact(value) + "\n")
 
 
 def _framed(
@@ -49,12 +49,23 @@ def _framed(
 ) -> Iterator[bytes]:
     yield f"{opening}\n".encode()
     for n, text in enumerate(items, start=1):
-        yield f" {text}{',' if n < count else ''}\n".encode()
+        yield utf8_json(f" {text}{',' if n < count else ''}\n")
     yield f"{closing}\n".encode()
 
 
 def _compact(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
+
+
+def utf8_json(text: str) -> bytes:
+    """JSON text as UTF-8, a lone surrogate kept as its ``\\uXXXX`` escape.
+
+    An API may send half a UTF-16 pair as an escape; Python parses it into a
+    string UTF-8 cannot encode. Only surrogates can fail, ``backslashreplace``
+    writes each as the JSON escape it came as, and ``json.loads`` reads it
+    back unchanged.
+    """
+    return text.encode("utf-8", "backslashreplace")
 
 
 def _sha256(data: bytes) -> str:
