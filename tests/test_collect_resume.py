@@ -10,6 +10,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
+import orjson
 import pytest
 
 from reporter.collect import CollectConfig
@@ -93,18 +94,11 @@ def test_a_failure_keeps_every_entry_read_beside_it(
     assert kept == expected | {"state.json", "started.json"}
 
 
-def test_a_saved_entry_is_the_json_of_its_objects(tmp_path: Path) -> None:
-    """A long entry, saved a slice at a time, is byte for byte json.dumps."""
+def _saved_and_loaded(tmp_path: Path, data: object) -> tuple[object, object]:
+    """What ``save`` wrote (parsed back with json.loads) and what ``load`` gives."""
     state = PartialState.beside(tmp_path / "s.zip", {"account_id": "a"}, resume=False)
-    data = {
-        "list": [
-            {"id": str(n), "name": f"Zoë {n}", "tags": [n, None]} for n in range(121)
-        ],
-        "object": {str(n): [n, {"ok": n % 2 == 0}] for n in range(77)},
-        "empty": [],
-    }
     record = EndpointRecord(entry="e", status="ok", pages=3, count=121)
-    requests = [RequestRecord("GET", "/x?page=1", 200, 50.0, "e", 1, 0)]
+    requests = [RequestRecord("GET", "/x?page=1", 200, 50.5, "e", 1, 0)]
 
     state.save("cloudflare/e.json", data, record, requests)
 
@@ -114,10 +108,51 @@ def test_a_saved_entry_is_the_json_of_its_objects(tmp_path: Path) -> None:
         "record": asdict(record),
         "requests": [asdict(r) for r in requests],
     }
-    written = (state.directory / "cloudflare__e.json").read_bytes()
-    assert written == json.dumps(raw, ensure_ascii=False).encode("utf-8")
+    written = json.loads((state.directory / "cloudflare__e.json").read_bytes())
+    assert written == raw
     loaded = state.load("cloudflare/e.json")
-    assert loaded is not None and loaded.data == data
+    assert loaded is not None
+    assert (loaded.record, loaded.requests) == (record, tuple(requests))
+    return written["data"], loaded.data
+
+
+def test_a_saved_entry_is_the_json_of_its_objects(tmp_path: Path) -> None:
+    """A long entry is saved as JSON that reads back equal, non-ASCII kept."""
+    data = {
+        "list": [
+            {"id": str(n), "name": f"Zoë {n}", "tags": [n, None, -0.5, 1e300]}
+            for n in range(121)
+        ],
+        "object": {str(n): [n, {"ok": n % 2 == 0}] for n in range(77)},
+        "empty": [],
+        "widest": [2**64 - 1, -(2**63)],
+    }
+
+    written, loaded = _saved_and_loaded(tmp_path, data)
+
+    assert written == loaded == data
+    text = (tmp_path / ".s.zip.partial" / "cloudflare__e.json").read_text("utf-8")
+    assert "Zoë 120" in text
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [2**64, -(2**63) - 1, 10**40, "\ud800 lone surrogate", {"k\udfff": 1}],
+    ids=["2**64", "below int64", "10**40", "lone surrogate", "surrogate key"],
+)
+def test_values_orjson_refuses_are_saved_exactly_all_the_same(
+    tmp_path: Path, odd: object
+) -> None:
+    """Integers beyond 64 bits and lone surrogates (Python's parser makes both)
+    take the standard encoder, and read back as they were."""
+    data = [{"id": "1", "value": odd}, {"id": "2", "name": "Zoë"}]
+    with pytest.raises(TypeError):
+        orjson.dumps(data)  # so this is the fallback's case
+
+    written, loaded = _saved_and_loaded(tmp_path, data)
+
+    assert written == loaded == data
+    assert type(loaded[0]["value"]) is type(odd)
 
 
 def test_resume_fetches_only_what_was_not_finished(
