@@ -232,7 +232,7 @@ def document(
         "## Targets (issue 7)",
         "",
         *results.verdicts(rows),
-        *results.paused_baseline(rows),
+        *results.beside_targets(rows),
         "",
         "## How it is measured",
         "",
