@@ -309,7 +309,8 @@ def test_many_such_values_give_twenty_warnings_and_a_count(
     assert len(messages) == 21
     assert messages[19].startswith(f"idp file {path}, line 21, column 1 (email): ")
     assert messages[20] == (
-        f"idp file {path}: and 5 more values with control or bidi characters"
+        f"idp file {path}: and 5 more values with control, bidi or lone surrogate "
+        "characters"
     )
 
 

@@ -43,6 +43,7 @@ from reporter.analyze.risk import covers, is_admin_grant
 from reporter.errors import AnalyzeError
 from reporter.snapshot import layout
 from reporter.snapshot.gc_pause import gc_paused
+from reporter.snapshot.io import utf8_json
 
 # What computing "at risk" reads: grants from all four sources.
 AT_RISK_INPUTS = (
@@ -122,8 +123,12 @@ def for_idp(check_id: str, idp: str) -> str:
 
 
 def finding_id(check_id: str, account_id: str, subject: str) -> str:
-    """A stable id: the first 16 hex digits of sha256(check|account|subject)."""
-    digest = hashlib.sha256(f"{check_id}|{account_id}|{subject}".encode())
+    """A stable id: the first 16 hex digits of sha256(check|account|subject).
+
+    The text is hashed as the snapshot stores it (``utf8_json``): a lone
+    surrogate in a subject counts as its ``\\uXXXX`` escape.
+    """
+    digest = hashlib.sha256(utf8_json(f"{check_id}|{account_id}|{subject}"))
     return digest.hexdigest()[:16]
 
 

@@ -555,7 +555,7 @@ class _Exchange:
             return
         try:
             self.body = strict_json(response)
-        except NotStandardJson:
+        except RefusedJson:
             return  # the same every time: json_body says what it is, unretried
         except ValueError:
             url = clean(str(response.request.url))
@@ -564,18 +564,20 @@ class _Exchange:
         self.parsed = True
 
 
-class NotStandardJson(ValueError):
-    """A body Python's parser reads but RFC 8259 does not allow: NaN or Infinity."""
+class RefusedJson(ValueError):
+    """A body that parses but is refused: the same answer every time it is asked."""
 
 
 def _refuse_constant(text: str) -> Any:
-    raise NotStandardJson(f"{text} is not a JSON number")
+    raise RefusedJson(f"JSON that is not standard ({text} is not a JSON number)")
 
 
 def _finite_float(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):
-        raise NotStandardJson(f"{text[:40]} is too large for a JSON number")
+        raise RefusedJson(
+            f"JSON that is not standard ({text[:40]} is too large for a JSON number)"
+        )
     return value
 
 
@@ -585,8 +587,13 @@ def strict_json(response: httpx.Response) -> Any:
     Python's parser also takes NaN and Infinity, and reads a number too large
     for a float as infinity. No API we read sends them, and a partial entry
     (``reporter.collect.partial``) could not keep them, so they are refused.
+    So is nesting deeper than Python's parser can recurse (RFC 8259 section 9
+    lets a parser limit it), which would otherwise end in a RecursionError.
     """
-    return response.json(parse_constant=_refuse_constant, parse_float=_finite_float)
+    try:
+        return response.json(parse_constant=_refuse_constant, parse_float=_finite_float)
+    except RecursionError:
+        raise RefusedJson("JSON nested too deeply to read") from None
 
 
 def _raise_first_error(done: list[Future[Any]]) -> None:
@@ -729,14 +736,13 @@ def json_body(
         )
     try:
         return strict_json(response)
-    except NotStandardJson as exc:
+    except RefusedJson as exc:
         raise CollectError(
-            f"GET {url} answered HTTP {response.status_code} with JSON that is not "
-            f"standard ({exc})",
+            f"GET {url} answered HTTP {response.status_code} with {exc}",
             url=url,
             status=response.status_code,
-            hint="RFC 8259 has no NaN or Infinity; check the API base URL, or "
-            "report the answer to the API's owner",
+            hint="check the API base URL, or report the answer to the API's "
+            "owner (RFC 8259 has no NaN or Infinity)",
         ) from exc
     except ValueError as exc:
         tries = f" after {attempts} attempts" if attempts > 1 else ""

@@ -29,6 +29,7 @@ from reporter.collect.evidence import Evidence, Fetched
 from reporter.controls import CONTROL_CHARACTERS
 from reporter.errors import ConfigError
 from reporter.snapshot import layout
+from reporter.snapshot.io import utf8_json
 
 log = logging.getLogger(__name__)
 
@@ -355,7 +356,8 @@ def _warn_unusual(found: _Unusual, path: Path) -> None:
         )
     if len(found) > _UNUSUAL_WARNINGS:
         log.warning(
-            "idp file %s: and %d more values with control or bidi characters",
+            "idp file %s: and %d more values with control, bidi or lone "
+            "surrogate characters",
             path,
             len(found) - _UNUSUAL_WARNINGS,
         )
@@ -363,7 +365,8 @@ def _warn_unusual(found: _Unusual, path: Path) -> None:
 
 def _character_name(char: str) -> str:
     """``U+202E RIGHT-TO-LEFT OVERRIDE``; a C0 or C1 control has no name."""
-    name = unicodedata.name(char, "control character")
+    lone = "\ud800" <= char <= "\udfff"
+    name = unicodedata.name(char, "lone surrogate" if lone else "control character")
     return f"U+{ord(char):04X} {name}"
 
 
@@ -660,7 +663,7 @@ def _over_limit(value: str) -> int:
     """The UTF-8 size of ``value`` when it is over MAX_VALUE_BYTES, else 0."""
     if len(value) * 4 <= MAX_VALUE_BYTES:
         return 0  # UTF-8 needs at most 4 bytes a character
-    size = len(value.encode("utf-8"))
+    size = len(utf8_json(value))  # as the snapshot will keep it
     return size if size > MAX_VALUE_BYTES else 0
 
 
@@ -738,8 +741,8 @@ def _refuse_scalar_json(text: str, headers: list[str], path: Path) -> None:
         return
     try:
         value = json.loads(text)
-    except json.JSONDecodeError:
-        return
+    except (json.JSONDecodeError, RecursionError):
+        return  # not one JSON value: read on as CSV
     raise _json_shape_error(value, text, path)
 
 
@@ -783,6 +786,15 @@ def _parse_json(
         raise IdpFileError(
             exc.message, path=path, line=exc.line, column=exc.column, hint=exc.hint
         ) from exc
+    except RecursionError:
+        # Python's parser recurses once per nested list or object.
+        raise IdpFileError(
+            "is JSON nested too deeply to read (lists or objects within each "
+            "other thousands of levels down)",
+            path=path,
+            hint="export the assignments again: an export is a list of rows, "
+            "each an object of text values",
+        ) from None
     if not items:
         raise IdpFileError(
             "holds no rows",

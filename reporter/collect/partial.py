@@ -110,7 +110,7 @@ class PartialState:
                 record=EndpointRecord(**raw["record"]),
                 requests=tuple(RequestRecord(**r) for r in raw["requests"]),
             )
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+        except (OSError, ValueError, KeyError, TypeError, RecursionError) as exc:
             log.warning("ignoring the unreadable partial entry %s (%s)", path, exc)
             return None
 

@@ -3,8 +3,9 @@
 ``EmulatorOptions`` is given to ``Emulator(...)``: a latency per request, the
 Cloudflare rate limit enforced with a request counter, and ``Fault`` rules
 that make chosen requests answer 429, an HTML 5xx edge page, a body cut
-short, a page repeated, a page without ``result_info``, or one whose total is
-``NaN`` (which Python's parser reads but JSON does not allow).
+short, a page repeated, a page without ``result_info``, one whose total is
+``NaN`` (which Python's parser reads but JSON does not allow), or lists nested
+100,000 deep.
 """
 
 from __future__ import annotations
@@ -23,7 +24,13 @@ from reporter.demo.org import Json
 from reporter.emulator.wire import JSON, Reply
 
 FaultKind = Literal[
-    "429", "5xx_html", "truncated_json", "repeat_page", "no_result_info", "nan_number"
+    "429",
+    "5xx_html",
+    "truncated_json",
+    "repeat_page",
+    "no_result_info",
+    "nan_number",
+    "deep_json",
 ]
 EDGE_PAGE = (
     b"<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head>"
@@ -165,6 +172,8 @@ def after(fault: Fault, reply: Reply) -> Reply:
     if fault.kind == "truncated_json":
         payload = json.dumps(reply.body).encode()
         return replace(reply, raw=payload[: len(payload) // 2])
+    if fault.kind == "deep_json":
+        return replace(reply, raw=b"[" * 100_000 + b"]" * 100_000)
     if fault.kind == "nan_number" and isinstance(reply.body, dict):
         info = {**reply.body.get("result_info", {}), "total_count": math.nan}
         return replace(

@@ -271,6 +271,8 @@ def _parse_manifest(blob: bytes | None, path: Path) -> Manifest:
         raw = json.loads(blob)
     except ValueError as exc:
         raise _malformed(path, f"not valid JSON ({exc})") from exc
+    except RecursionError:
+        raise _malformed(path, "JSON nested too deeply to read") from None
     version = raw.get("format_version") if isinstance(raw, dict) else None
     if not isinstance(version, int):
         raise _malformed(path, "format_version is missing or not a number")
@@ -372,9 +374,11 @@ def _verified_entries(
             )
         try:
             entries[name] = json.loads(blob)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
+            why = "nested too deeply" if isinstance(exc, RecursionError) else exc
             raise SnapshotError(
-                f"{path}: entry {name} is not valid JSON ({exc})",
+                f"{path}: entry {name} is not valid JSON ({why})",
                 path=str(path),
-            ) from exc
+                hint="the file was altered after collection; collect it again",
+            ) from None
     return entries

@@ -1,0 +1,141 @@
+"""Values a new user's hostile test found crashing the tool (tracebacks, exit 1)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+from cli_runner import run_cli
+
+from reporter.collect import CollectConfig
+from reporter.collect.idp_file import IdpFileError, read_idp_file
+from reporter.demo import build_organization
+from reporter.emulator import Emulator
+from reporter.emulator.faults import EmulatorOptions, Fault
+from reporter.errors import CollectError, SnapshotError
+from reporter.pipeline import Tokens, collect_to_file
+from reporter.snapshot import layout, read_snapshot
+
+TOKEN = "cf-hostile-values-token-5b90"
+SURROGATE_ROW = (
+    '[{"user_email": "a\\ud800@x.com", "user_status": "ACTIVE", "app": "v1"}]'
+)
+
+
+@pytest.fixture(scope="module")
+def surrogate_check(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """check with an --idp-file whose email holds an escaped lone surrogate."""
+    folder = tmp_path_factory.mktemp("surrogate")
+    idp = folder / "surrogate.json"
+    idp.write_text(SURROGATE_ROW, encoding="utf-8")
+    org = build_organization()
+    with Emulator(org, cloudflare_token=TOKEN, okta_token="unused") as running:
+        result = run_cli(
+            "check",
+            "--account",
+            org.cloudflare.account["id"],
+            "--cloudflare-url",
+            running.cloudflare_url,
+            "--idp-file",
+            str(idp),
+            "--out",
+            str(folder / "out"),
+            "--format",
+            "html,pdf,xlsx,json",
+            env={"CLOUDFLARE_API_TOKEN": TOKEN},
+        )
+    return folder / "out", result
+
+
+def test_a_lone_surrogate_in_an_idp_file_is_named_and_reported(
+    surrogate_check: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    """The import names it; every report is written, findings.json keeps it."""
+    out, result = surrogate_check
+
+    assert result.returncode in (0, 3), result.stderr
+    assert "Traceback" not in result.stderr
+    assert r"'a\ud800@x.com' holds U+D800 lone surrogate" in result.stderr
+    names = sorted(p.name for p in out.iterdir())
+    assert names == [
+        "findings.json",
+        "readiness.html",
+        "readiness.pdf",
+        "readiness.xlsx",
+        "snapshot.zip",
+    ]
+    raw = (out / "findings.json").read_bytes()
+    raw.decode("utf-8")  # valid UTF-8 all the same
+    subjects = [f["subject"] for f in json.loads(raw)["findings"]]
+    assert "a\ud800@x.com" in subjects
+    assert "\ud800" not in (out / "readiness.html").read_text(encoding="utf-8")
+
+
+def test_json_nested_too_deeply_is_refused_naming_the_file(tmp_path: Path) -> None:
+    """100,000 nested lists: one error naming the file, not a RecursionError."""
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+
+    with pytest.raises(IdpFileError) as caught:
+        read_idp_file(path)
+
+    assert str(path) in str(caught.value)
+    assert "nested too deeply" in str(caught.value)
+
+
+def test_a_page_nested_too_deeply_is_a_collect_error_asked_once(tmp_path: Path) -> None:
+    """An API answer 100,000 lists deep fails its entry in one line, unretried."""
+    org = build_organization()
+    fault = Fault("deep_json", "/members", times=0)
+    options = EmulatorOptions(faults=(fault,))
+    with Emulator(
+        org, cloudflare_token=TOKEN, okta_token="unused", options=options
+    ) as running:
+        config = CollectConfig(
+            account_id=org.cloudflare.account["id"],
+            cloudflare_url=running.cloudflare_url,
+        )
+        with pytest.raises(CollectError) as caught:
+            collect_to_file(config, Tokens(cloudflare=TOKEN), tmp_path / "s.zip")
+        asked = [r for r in running.requests if "/members" in r[1]]
+
+    assert "with JSON nested too deeply to read" in str(caught.value)
+    assert len(asked) == 1
+    assert not (tmp_path / "s.zip").exists()
+
+
+def test_a_snapshot_entry_nested_too_deeply_is_a_snapshot_error(
+    tmp_path: Path,
+) -> None:
+    """A manifest whose hash matches a deeply nested entry: refused, named."""
+    deep = b"[" * 100_000 + b"]" * 100_000
+    path = tmp_path / "s.zip"
+    demo = build_organization()
+    with Emulator(demo, cloudflare_token=TOKEN, okta_token="unused") as running:
+        config = CollectConfig(
+            account_id=demo.cloudflare.account["id"],
+            cloudflare_url=running.cloudflare_url,
+        )
+        collect_to_file(config, Tokens(cloudflare=TOKEN), path)
+    with zipfile.ZipFile(path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    manifest = json.loads(members[layout.MANIFEST])
+    manifest["files"][layout.CF_ROLES] = hashlib.sha256(deep).hexdigest()
+    members[layout.MANIFEST] = json.dumps(manifest).encode()
+    members[layout.CF_ROLES] = deep
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+
+    with pytest.raises(SnapshotError) as caught:
+        read_snapshot(path)
+
+    assert f"entry {layout.CF_ROLES} is not valid JSON (nested too deeply)" in str(
+        caught.value
+    )
