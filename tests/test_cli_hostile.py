@@ -377,6 +377,7 @@ def test_report_gate_lines_name_a_member(tmp_path: Path) -> None:
 
 def test_an_unreachable_entra_is_named_as_a_network_failure() -> None:
     """As azure-identity does: a DNS failure wrapped in ClientAuthenticationError."""
+    from azure.core.credentials import AccessToken
     from azure.core.exceptions import ClientAuthenticationError, ServiceRequestError
 
     from reporter.collect.entra import graph_token
@@ -385,7 +386,7 @@ def test_an_unreachable_entra_is_named_as_a_network_failure() -> None:
     dns = "Failed to resolve 'login.microsoftonline.com' (Name or service not known)"
 
     class Offline:
-        def get_token(self, *scopes: str):  # type: ignore[no-untyped-def]
+        def get_token(self, *scopes: str) -> AccessToken:
             try:
                 raise ServiceRequestError(dns)
             except ServiceRequestError as exc:
@@ -394,13 +395,13 @@ def test_an_unreachable_entra_is_named_as_a_network_failure() -> None:
                 ) from exc
 
     class Refused:
-        def get_token(self, *scopes: str):  # type: ignore[no-untyped-def]
+        def get_token(self, *scopes: str) -> AccessToken:
             raise ClientAuthenticationError("AADSTS7000215: invalid client secret")
 
     with pytest.raises(CollectError) as offline:
-        graph_token(Offline())  # type: ignore[arg-type]
+        graph_token(Offline())
     with pytest.raises(CollectError) as refused:
-        graph_token(Refused())  # type: ignore[arg-type]
+        graph_token(Refused())
 
     assert str(offline.value).startswith(
         f"cannot reach Entra ID (login.microsoftonline.com) to get a Graph token: {dns}"

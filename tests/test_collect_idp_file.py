@@ -325,6 +325,7 @@ def test_a_file_over_the_row_cap_is_refused_naming_the_row(name: str) -> None:
 
     assert "more than the 1 rows an --idp-file may hold" in caught.value.message
     assert caught.value.line == 3
+    assert caught.value.hint is not None
     assert "one app or one group per file" in caught.value.hint
 
 
@@ -372,6 +373,7 @@ def test_a_report_of_two_apps_without_an_app_is_refused() -> None:
 
     assert (error.line, error.column) == (2, "app")
     assert "'Cloudflare SCIM (v1)', 'Cloudflare Dashboard'" in error.message
+    assert error.hint is not None
     assert "--idp-file-app v1 or v2" in error.hint and "app column" in error.hint
 
 
@@ -398,6 +400,7 @@ def test_a_bare_json_string_says_what_the_file_holds(tmp_path: Path) -> None:
             f"{path}, line 1: "
             'holds the JSON string "alice@example.com", not a list of row objects'
         )
+        assert caught.value.hint is not None
         assert '{"rows": [...]}' in caught.value.hint
 
 
@@ -512,6 +515,7 @@ def test_collect_with_an_idp_file_stores_rows_source_and_hashes(
     rows = snapshot.get(layout.IDP_FILE_ROWS)
     source = snapshot.get(layout.IDP_FILE_SOURCE)
     assert rows == [dict(r) for r in read_idp_file(idp_file).rows]
+    assert source is not None
     assert source["sha256"] == hashlib.sha256(idp_file.read_bytes()).hexdigest()
     assert (source["format"], source["rows"]) == ("generic", len(rows))
     assert set(layout.IDP_FILE_ENTRIES) <= set(snapshot.manifest.files)
@@ -546,7 +550,8 @@ def test_check_with_an_idp_file_writes_snapshot_and_reports(
     written = {Path(line).name for line in result.stdout.splitlines()}
     assert {"snapshot.zip", "readiness.html", "readiness.xlsx"} <= written
     snapshot = read_snapshot(tmp_path / "out" / "snapshot.zip")
-    assert snapshot.get(layout.IDP_FILE_SOURCE)["name"] == "demo-okta.json"
+    source = snapshot.get(layout.IDP_FILE_SOURCE)
+    assert source is not None and source["name"] == "demo-okta.json"
     assert "<html" in (tmp_path / "out" / "readiness.html").read_text().lower()
 
 

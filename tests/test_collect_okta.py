@@ -93,7 +93,8 @@ def org_groups() -> list[dict[str, Any]]:
     """Every group of the fixture org: the four named ones and the CF- hits."""
     named = [fixture(f"group_{g}.json") for g in (OKTA_ADMINS, V1_TARGET)]
     named += [fixture(f"group_{g}.json") for g in (V2_SOURCE, V2_TARGET)]
-    return named + fixture("groups_search_cf_prefix.json")
+    cf_hits: list[dict[str, Any]] = fixture("groups_search_cf_prefix.json")
+    return named + cf_hits
 
 
 def group_search(groups: list[dict[str, Any]]) -> Route:

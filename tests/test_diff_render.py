@@ -47,10 +47,11 @@ def test_html_lists_the_lost_member(demo_view: DiffView) -> None:
     soup = BeautifulSoup(render_diff_html(demo_view), "html.parser")
 
     lost = [li.get_text(" ", strip=True) for li in soup.select("#lost li.lost-member")]
+    outcome = soup.select_one("#outcome")
 
     assert len(lost) == 1
     assert lost[0].startswith(LUCAS) and "Billing lost" in lost[0]
-    assert "failed" in soup.select_one("#outcome")["class"]
+    assert outcome is not None and "failed" in outcome["class"]
 
 
 def test_html_counts_each_verdict(demo_view: DiffView) -> None:
@@ -90,9 +91,10 @@ def test_html_escapes_hostile_values() -> None:
     )
 
     soup = BeautifulSoup(html, "html.parser")
+    lost = soup.select_one("#lost")
 
     assert soup.find("img") is None
-    assert hostile in soup.select_one("#lost").get_text()
+    assert lost is not None and hostile in lost.get_text()
 
 
 def test_pdf_names_the_lost_member(demo_view: DiffView) -> None:

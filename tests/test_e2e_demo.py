@@ -63,6 +63,7 @@ def test_snapshot_holds_every_member(collected: tuple[Snapshot, int]) -> None:
 
     members = collected[0].get("cloudflare/members.json")
 
+    assert members is not None
     assert [m["id"] for m in members] == [m["id"] for m in org.cloudflare.members]
 
 

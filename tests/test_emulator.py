@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -42,7 +43,9 @@ def okta(emulator: Emulator) -> Iterator[httpx.Client]:
         yield client
 
 
-def follow_links(client: httpx.Client, path: str, **params: str) -> list[dict]:
+def follow_links(
+    client: httpx.Client, path: str, **params: str
+) -> list[dict[str, Any]]:
     """Every item of an Okta list, following ``rel="next"`` as given."""
     response = client.get(path, params=params)
     items = list(response.json())

@@ -73,7 +73,8 @@ class Operation:
         return not self.path.endswith("}")
 
     def content_type(self, status: str) -> str:
-        return next(iter(self._responses[status]["content"]))
+        content: dict[str, Any] = self._responses[status]["content"]
+        return next(iter(content))
 
     def validator(self, status: str) -> OAS30ReadValidator:
         """A read validator for the response schema, refs resolved in the spec."""

@@ -167,8 +167,10 @@ def test_html_totals_are_the_sums_of_the_accounts(soup: BeautifulSoup) -> None:
 
     table = soup.find("table", class_="overall")
     assert isinstance(table, Tag)
+    total_line = table.find("tr", class_="total")
+    assert isinstance(total_line, Tag), "the overall table has a total line"
     lines = [_cells(r) for r in table.find_all("tr", class_="account-line")]
-    total = _cells(table.find("tr", class_="total"))
+    total = _cells(total_line)
 
     assert len(lines) == 2
     for column in range(2, len(total) - 1):
@@ -265,6 +267,7 @@ def test_workbook_opens_with_the_accounts_overview(
 
     assert workbook.sheetnames[0] == "Accounts"
     assert [r[0] for r in rows] == [*_ids(run), "all"]
+    assert isinstance(rows[0][4], int) and isinstance(rows[1][4], int)
     assert rows[2][4] == rows[0][4] + rows[1][4] == model.total.members
 
 

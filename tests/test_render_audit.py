@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -221,6 +222,7 @@ def test_workbook_has_an_audit_log_sheet(report: Report) -> None:
     rows = list(book["Audit log"].iter_rows(min_row=2, values_only=True))
     assert [r[8] for r in rows] == NARROWED
     assert [r[7] for r in rows] == ["v2", "v1", None, None]
+    assert isinstance(rows[3][0], datetime)
     assert rows[3][0].isoformat() == "2026-07-04T06:00:00"
 
 
@@ -229,7 +231,7 @@ def test_workbook_says_not_collected_without_a_window() -> None:
 
     book = load_workbook(io.BytesIO(render_xlsx(build_report(build_analysis()))))
 
-    facts = dict(book["Summary"].iter_rows(min_row=2, values_only=True))
+    facts = {k: v for k, v in book["Summary"].iter_rows(min_row=2, values_only=True)}
     assert "Audit log" not in book.sheetnames
     assert facts["Audit log"] == "not collected: pass --audit-since"
 

@@ -6,6 +6,7 @@ import html
 import io
 import json
 import stat
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -253,7 +254,7 @@ def _output_texts(paths: list[Path]) -> dict[str, str]:
         data = path.read_bytes()
         if path.suffix == ".pdf":
             reader = PdfReader(io.BytesIO(data))
-            metadata = reader.metadata or {}
+            metadata: Mapping[str, object] = reader.metadata or {}
             pages = [p.extract_text() for p in reader.pages]
             texts[".pdf"] = " ".join([*pages, *map(str, metadata.values())])
         elif path.suffix == ".xlsx":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import logging
 import zipfile
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
 
@@ -168,6 +169,12 @@ def _load(report: Report, **options: object) -> Workbook:
     return load_workbook(io.BytesIO(render_xlsx(report, **options)))  # type: ignore[arg-type]
 
 
+def _summary(workbook: Workbook) -> Mapping[object, object]:
+    """The Summary sheet as label -> value, each row being exactly one pair."""
+    rows = workbook["Summary"].iter_rows(min_row=2, values_only=True)
+    return {label: value for label, value in rows}
+
+
 def _row_of(workbook: Workbook, location: str) -> tuple[object, ...]:
     sheet, cell = location.rsplit("!", 1)
     row = int(cell.lstrip("A"))
@@ -182,7 +189,7 @@ def test_finding_links_to_its_member_row(workbook: Workbook) -> None:
     cell = findings.cell(row=ids.index("vg-only-d4d4d4d4") + 2, column=7)
 
     assert cell.value == DAVID.email
-    assert cell.hyperlink is not None
+    assert cell.hyperlink is not None and cell.hyperlink.location is not None
     assert _row_of(workbook, cell.hyperlink.location)[:2] == (
         DAVID.member_id,
         DAVID.email,
@@ -199,11 +206,11 @@ def test_finding_without_member_has_no_link(workbook: Workbook) -> None:
 
 def test_snapshot_time_is_a_real_date(workbook: Workbook) -> None:
     """The Summary holds the snapshot time as a date cell, with UTC in its label."""
-    facts = dict(workbook["Summary"].iter_rows(min_row=2, values_only=True))
+    facts = _summary(workbook)
     cell = next(
         row[1]
         for row in workbook["Summary"].iter_rows()
-        if row[0].value.endswith("(UTC)")
+        if isinstance(row[0].value, str) and row[0].value.endswith("(UTC)")
     )
 
     assert facts["Snapshot taken (UTC)"] == datetime(2026, 11, 30, 9, 15)
@@ -253,7 +260,7 @@ def test_links_follow_a_member_onto_the_continuation_sheet() -> None:
     ids = _column(workbook, "Findings", "Finding ID")
     cell = workbook["Findings"].cell(row=ids.index("vg-only-d4d4d4d4") + 2, column=7)
 
-    assert cell.hyperlink is not None
+    assert cell.hyperlink is not None and cell.hyperlink.location is not None
     assert cell.hyperlink.location.startswith("'Members (2)'!")
     assert _row_of(workbook, cell.hyperlink.location)[0] == DAVID.member_id
 
@@ -338,7 +345,7 @@ def test_a_resumed_collection_shows_its_first_start_and_resumption() -> None:
     report = build_report(replace(build_analysis(), evidence=evidence))
     book = load_workbook(io.BytesIO(render_xlsx(report)))
 
-    facts = dict(book["Summary"].iter_rows(min_row=2, values_only=True))
+    facts = _summary(book)
     assert report.evidence is not None
     assert report.evidence.resumed_text == (
         "2026-11-30 09:26:11 UTC, 2 entries from the earlier run"
@@ -350,6 +357,6 @@ def test_a_resumed_collection_shows_its_first_start_and_resumption() -> None:
 
 def test_a_collection_in_one_run_shows_no_resumption(workbook: Workbook) -> None:
     """Without resumed_at, the Summary has no resumption rows."""
-    facts = dict(workbook["Summary"].iter_rows(min_row=2, values_only=True))
+    facts = _summary(workbook)
 
     assert "Collection resumed (UTC)" not in facts
