@@ -31,8 +31,8 @@ prism:
 	sh scripts/install-prism.sh
 
 lint: $(VENV)/.dev-installed
-	$(BIN)/ruff check reporter tests
-	$(BIN)/ruff format --check reporter tests
+	$(BIN)/ruff check reporter tests benchmarks
+	$(BIN)/ruff format --check reporter tests benchmarks
 
 typecheck: $(VENV)/.dev-installed
 	$(BIN)/mypy

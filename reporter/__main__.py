@@ -1,5 +1,5 @@
 """``python -m reporter`` runs the command line."""
 
-from reporter.cli import main
+from reporter.console import main
 
 main()

@@ -57,6 +57,7 @@ from reporter.collect.idp_file import FileOptions, IdpFile, read_idp_file
 from reporter.collect.interface import AuditWindow, audit_instant
 from reporter.collect.limiter import RateLimit
 from reporter.collect.okta_auth import ServiceApp, okta_credential
+from reporter.console import INTERRUPTED_EXIT
 from reporter.demo.generator import MIN_SIZE
 from reporter.errors import ConfigError, ReporterError
 from reporter.gate import Gate, gate_lines, unassessed_of
@@ -126,8 +127,6 @@ def _configure_logging(verbose: bool) -> None:
     )
 
 
-# 128 + SIGINT, as a shell reports a command stopped by Ctrl-C.
-INTERRUPTED_EXIT = 130
 
 
 def _run(action: Callable[[], T], *, interrupted: str = "") -> T:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 import subprocess
+import sys
+import tomllib
 import zipfile
 from pathlib import Path
 
@@ -21,6 +23,7 @@ from reporter.pipeline import Tokens, collect_to_file
 from reporter.snapshot import layout, read_snapshot
 
 TOKEN = "cf-hostile-values-token-5b90"
+PYPROJECT = Path(__file__).resolve().parents[1] / "pyproject.toml"
 SURROGATE_ROW = (
     '[{"user_email": "a\\ud800@x.com", "user_status": "ACTIVE", "app": "v1"}]'
 )
@@ -139,3 +142,44 @@ def test_a_snapshot_entry_nested_too_deeply_is_a_snapshot_error(
     assert f"entry {layout.CF_ROLES} is not valid JSON (nested too deeply)" in str(
         caught.value
     )
+
+
+# A real SIGINT while ``reporter.cli`` is being imported: the finder sends it
+# and then stands for the import's second or two of loading.
+CTRL_C_WHILE_LOADING = """
+import importlib.abc, os, signal, sys, time
+signal.signal(signal.SIGINT, signal.default_int_handler)
+class Loading(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name == "reporter.cli":
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(30)
+        return None
+sys.meta_path.insert(0, Loading())
+from reporter.console import main
+sys.argv = ["cf-scim-audit", "--version"]
+main()
+"""
+
+
+def test_ctrl_c_while_the_tool_loads_is_one_line_and_exit_130() -> None:
+    """Before, the imports' traceback (22 to 47 lines) and exit 1."""
+    result = subprocess.run(
+        [sys.executable, "-c", CTRL_C_WHILE_LOADING],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 130
+    assert result.stderr == (
+        "interrupted: stopped at Ctrl-C while starting; nothing was read or written\n"
+    )
+    assert result.stdout == ""
+
+
+def test_the_console_script_is_the_light_entry_point() -> None:
+    """The installed command starts in reporter.console, not reporter.cli."""
+    scripts = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["project"]["scripts"]
+
+    assert scripts == {"cf-scim-audit": "reporter.console:main"}
