@@ -231,6 +231,8 @@ def _refuse_repeated(found: Sequence[Path]) -> None:
     """One file named twice (also as part of a folder) is refused, saying so."""
     seen: dict[Path, Path] = {}
     for path in found:
+        if not path.exists():
+            continue  # reading it says so, without echoing what may be a secret
         key = path.resolve()
         if key not in seen:
             seen[key] = path

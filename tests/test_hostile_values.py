@@ -183,3 +183,39 @@ def test_the_console_script_is_the_light_entry_point() -> None:
     scripts = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["project"]["scripts"]
 
     assert scripts == {"cf-scim-audit": "reporter.console:main"}
+
+
+PASTED_TOKEN = "Xk9vQz_abcdefghij0123456789ABCDEFGHIJklmn"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("verify", PASTED_TOKEN),
+        ("report", PASTED_TOKEN, "--out"),
+        ("report", PASTED_TOKEN, PASTED_TOKEN, "--out"),
+        ("diff", PASTED_TOKEN, "other.zip", "--out"),
+    ],
+    ids=["verify", "report", "report-twice", "diff"],
+)
+def test_a_token_typed_where_a_snapshot_goes_is_not_echoed(
+    tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    out = () if args[0] == "verify" else (str(tmp_path / "out"),)
+    result = run_cli(*args, *out)
+
+    assert result.returncode == 1, result.stderr
+    assert PASTED_TOKEN not in result.stderr + result.stdout
+    assert not (tmp_path / "out").exists()
+    assert (
+        "error: the 41-character name given (not shown: it may be a secret): "
+        "no such file" in result.stderr
+    )
+
+
+@pytest.mark.parametrize("name", ["snapshot.zip", "acme", "exports/prod-2026-12-04"])
+def test_a_missing_path_is_still_named(name: str) -> None:
+    result = run_cli("verify", name)
+
+    assert result.returncode == 1, result.stderr
+    assert f"error: {name}: no such file" in result.stderr
