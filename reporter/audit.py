@@ -7,6 +7,7 @@ open findings by the gate. Today's date is always passed in.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from collections.abc import Sequence
@@ -87,9 +88,9 @@ class RunOutcome:
 
 def parse_formats(value: str) -> list[str]:
     """The comma-separated ``--format`` value, checked."""
-    formats = list(dict.fromkeys(f.strip().lower() for f in value.split(",")))
-    formats = [f for f in formats if f]
-    unknown = [f for f in formats if f not in FORMATS]
+    given = [f.strip() for f in value.split(",") if f.strip()]
+    formats = list(dict.fromkeys(f.lower() for f in given))
+    unknown = [f for f in given if f.lower() not in FORMATS]  # named as typed
     if not formats or unknown:
         raise ConfigError(
             f"unknown format {', '.join(unknown) or value!r}",
@@ -396,10 +397,17 @@ def run_check(
     refuse_existing(targets[0], force=force)
     refuse_reports(report_set(out_dir), force=force)
     staging = out_dir / f".{CHECK_SNAPSHOT}.check"
+    created = not out_dir.exists()
     try:
-        collect_to_file(config, tokens, staging, progress=progress)
+        # check has no --resume: nothing is kept of a run that fails.
+        collect_to_file(config, tokens, staging, progress=progress, keep_partial=False)
         outcome = run_report(staging, formats, out_dir, judging, force=True)
         os.replace(staging, targets[0])
+    except BaseException:
+        if created:  # a folder made for nothing would look like a result
+            with contextlib.suppress(OSError):
+                out_dir.rmdir()  # only when empty
+        raise
     finally:
         staging.unlink(missing_ok=True)
     return replace(outcome, paths=[targets[0], *outcome.paths])

@@ -54,7 +54,7 @@ from reporter.collect.http import (
     check_base_url,
 )
 from reporter.collect.idp_file import FileOptions, IdpFile, read_idp_file
-from reporter.collect.interface import AuditWindow, audit_instant
+from reporter.collect.interface import AuditWindow, audit_instant, check_account_id
 from reporter.collect.limiter import RateLimit
 from reporter.collect.okta_auth import ServiceApp, okta_credential
 from reporter.console import INTERRUPTED_EXIT
@@ -127,8 +127,6 @@ def _configure_logging(verbose: bool) -> None:
     )
 
 
-
-
 def _run(action: Callable[[], T], *, interrupted: str = "") -> T:
     """Run ``action``; turn a ReporterError into one stderr line and its exit code.
 
@@ -194,17 +192,6 @@ def _secret(name: str, needed_for: str) -> str:
             hint=f"export {name} with a token that has {needed_for}",
         )
     return value
-
-
-def _formats(value: str) -> list[str]:
-    formats = [f.strip().lower() for f in value.split(",") if f.strip()]
-    unknown = [f for f in formats if f not in ALL_FORMATS]
-    if not formats or unknown:
-        raise ConfigError(
-            f"unknown report format {', '.join(unknown) or value!r}",
-            hint=f"--format takes a comma-separated list of {', '.join(ALL_FORMATS)}",
-        )
-    return formats
 
 
 def _print_paths(paths: list[Path]) -> None:
@@ -425,6 +412,8 @@ def collect(
                 "snapshot file (--force replaces only a snapshot file)",
                 hint=f"pass --out with a file path, e.g. {out / 'snapshot.zip'}",
             )
+        for given in account or []:
+            check_account_id(given)  # named as typed, before it is lower-cased
         tokens = _tokens(okta_url)
         accounts = (
             token_accounts(cloudflare_url, tokens.cloudflare)

@@ -7,6 +7,30 @@ CLI can print one line that says what happened and what to do about it.
 from __future__ import annotations
 
 
+def may_be_secret(text: str) -> bool:
+    """Whether ``text``, given where a name or path goes, could be a pasted token.
+
+    A bare word of 20 or more characters mixing letters and digits, with no
+    path separator, no space and no ``.zip``: Cloudflare's tokens have 40,
+    Okta's 42, an Entra client secret about 40 with ``~`` and ``.``. An error
+    then names it by its length, so it does not reach a terminal or CI log.
+    """
+    return (
+        len(text) >= 20
+        and "/" not in text
+        and "\\" not in text
+        and not text.lower().endswith(".zip")
+        and not any(c.isspace() for c in text)
+        and any(c.isdigit() for c in text)
+        and any(c.isalpha() for c in text)
+    )
+
+
+def unshown(text: str) -> str:
+    """How an error names ``text`` that ``may_be_secret``."""
+    return f"the {len(text)}-character value given (not shown: it may be a secret)"
+
+
 class ReporterError(Exception):
     """Base of every error this tool raises on purpose."""
 

@@ -17,7 +17,7 @@ from reporter.collect import CollectConfig, collect_snapshot
 from reporter.collect.cloudflare import list_accounts
 from reporter.collect.entra import TokenCredential, graph_token
 from reporter.collect.http import ApiSession, Progress, cloudflare_client, graph_client
-from reporter.collect.interface import AuditWindow
+from reporter.collect.interface import AuditWindow, check_account_id
 from reporter.collect.okta_auth import ServiceApp, okta_http_client
 from reporter.collect.partial import PartialState
 from reporter.errors import CollectError, ConfigError
@@ -56,16 +56,23 @@ def collect_to_file(
     resume: bool = False,
     sleep: Callable[[float], None] = time.sleep,
     overwrite: bool = True,
+    keep_partial: bool = True,
 ) -> Snapshot:
     """Collect from Cloudflare (and Okta when configured) into the snapshot ``out``.
 
     Finished entries are kept beside ``out`` until the snapshot is written, so
-    an interrupted run leaves no snapshot and ``resume`` skips what was done.
+    an interrupted run leaves no snapshot and ``resume`` skips what was done;
+    without ``keep_partial`` (a caller with no resume) nothing is kept.
     ``sleep`` waits between retries (tests inject one that does not wait).
     Without ``overwrite`` an existing ``out`` is refused before any request.
     """
     refuse_existing(out, force=overwrite)
-    state = PartialState.beside(out, _state_key(config), resume=resume)
+    check_account_id(config.account_id)  # before a folder is made for it
+    state = (
+        PartialState.beside(out, _state_key(config), resume=resume)
+        if keep_partial
+        else None
+    )
     okta = None
     graph_context = _graph_client(config, tokens)
     with (
@@ -90,7 +97,8 @@ def collect_to_file(
             if okta is not None:
                 okta.close()
     written = write_snapshot(snapshot, out)
-    state.remove()
+    if state is not None:
+        state.remove()
     return written
 
 

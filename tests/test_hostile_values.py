@@ -208,7 +208,7 @@ def test_a_token_typed_where_a_snapshot_goes_is_not_echoed(
     assert PASTED_TOKEN not in result.stderr + result.stdout
     assert not (tmp_path / "out").exists()
     assert (
-        "error: the 41-character name given (not shown: it may be a secret): "
+        "error: the 41-character value given (not shown: it may be a secret): "
         "no such file" in result.stderr
     )
 
@@ -219,3 +219,84 @@ def test_a_missing_path_is_still_named(name: str) -> None:
 
     assert result.returncode == 1, result.stderr
     assert f"error: {name}: no such file" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["collect", "check"])
+@pytest.mark.parametrize(
+    ("given", "shown"),
+    [
+        ("F38B2FFC80A4DF5A51C9BC701E7EA41G", "'F38B2FFC80A4DF5A51C9BC701E7EA41G'"),
+        ("acme", "'acme'"),
+        (PASTED_TOKEN, "the 41-character value given (not shown: it may be a secret)"),
+    ],
+    ids=["upper-case-typo", "word", "token"],
+)
+def test_a_bad_account_id_is_named_as_typed_or_not_at_all(
+    tmp_path: Path, command: str, given: str, shown: str
+) -> None:
+    """Before, the error named it lower-cased, and a pasted token in full."""
+    out = tmp_path / ("s.zip" if command == "collect" else "out")
+    result = run_cli(
+        command,
+        "--account",
+        given,
+        "--out",
+        str(out),
+        env={"CLOUDFLARE_API_TOKEN": TOKEN},
+    )
+
+    assert result.returncode == 2, result.stderr
+    assert f"error: {shown} is not a Cloudflare account id" in result.stderr
+    assert PASTED_TOKEN not in result.stderr
+    assert not out.exists()
+
+
+def test_an_unknown_format_is_named_as_typed(tmp_path: Path) -> None:
+    result = run_cli("report", "x.zip", "--out", str(tmp_path), "--format", "HTML,Pdff")
+
+    assert result.returncode == 2, result.stderr
+    assert "unknown format 'Pdff'" in result.stderr
+
+
+def test_a_failed_check_leaves_no_folder_and_no_partial(tmp_path: Path) -> None:
+    """check has no --resume: a failed run removes what it read and its new folder."""
+    org = build_organization()
+    options = EmulatorOptions(faults=(Fault("deep_json", "/roles", times=0),))
+    out = tmp_path / "out"
+    with Emulator(org, cloudflare_token=TOKEN, okta_token="x", options=options) as em:
+        result = run_cli(
+            "check",
+            "--account",
+            org.cloudflare.account["id"],
+            "--cloudflare-url",
+            em.cloudflare_url,
+            "--out",
+            str(out),
+            env={"CLOUDFLARE_API_TOKEN": TOKEN},
+        )
+
+    assert result.returncode == 1, result.stderr
+    assert "with JSON nested too deeply to read" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_failed_check_into_an_existing_folder_keeps_the_folder(
+    tmp_path: Path,
+) -> None:
+    org = build_organization()
+    options = EmulatorOptions(faults=(Fault("deep_json", "/roles", times=0),))
+    (tmp_path / "notes.txt").write_text("mine", encoding="utf-8")
+    with Emulator(org, cloudflare_token=TOKEN, okta_token="x", options=options) as em:
+        result = run_cli(
+            "check",
+            "--account",
+            org.cloudflare.account["id"],
+            "--cloudflare-url",
+            em.cloudflare_url,
+            "--out",
+            str(tmp_path),
+            env={"CLOUDFLARE_API_TOKEN": TOKEN},
+        )
+
+    assert result.returncode == 1, result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]

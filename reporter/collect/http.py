@@ -567,16 +567,26 @@ class _Exchange:
 class RefusedJson(ValueError):
     """A body that parses but is refused: the same answer every time it is asked."""
 
+    def __init__(self, message: str, hint: str) -> None:
+        super().__init__(message)
+        self.hint = hint
+
+
+_NOT_STANDARD = "RFC 8259 has no NaN or Infinity; check the API base URL"
+
 
 def _refuse_constant(text: str) -> Any:
-    raise RefusedJson(f"JSON that is not standard ({text} is not a JSON number)")
+    raise RefusedJson(
+        f"JSON that is not standard ({text} is not a JSON number)", _NOT_STANDARD
+    )
 
 
 def _finite_float(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):
         raise RefusedJson(
-            f"JSON that is not standard ({text[:40]} is too large for a JSON number)"
+            f"JSON that is not standard ({text[:40]} is too large for a JSON number)",
+            _NOT_STANDARD,
         )
     return value
 
@@ -593,7 +603,11 @@ def strict_json(response: httpx.Response) -> Any:
     try:
         return response.json(parse_constant=_refuse_constant, parse_float=_finite_float)
     except RecursionError:
-        raise RefusedJson("JSON nested too deeply to read") from None
+        raise RefusedJson(
+            "JSON nested too deeply to read",
+            "no API this tool reads nests its answers more than a few levels; "
+            "check the API base URL",
+        ) from None
 
 
 def _raise_first_error(done: list[Future[Any]]) -> None:
@@ -741,8 +755,7 @@ def json_body(
             f"GET {url} answered HTTP {response.status_code} with {exc}",
             url=url,
             status=response.status_code,
-            hint="check the API base URL, or report the answer to the API's "
-            "owner (RFC 8259 has no NaN or Infinity)",
+            hint=exc.hint,
         ) from exc
     except ValueError as exc:
         tries = f" after {attempts} attempts" if attempts > 1 else ""

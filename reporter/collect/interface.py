@@ -30,7 +30,7 @@ from reporter.collect.idp_file import IdpFile, add_idp_file, refuse_with_idp_api
 from reporter.collect.limiter import RateLimit, RateLimiter, VirtualTime
 from reporter.collect.okta import OKTA_RATE_LIMIT, collect_okta
 from reporter.collect.partial import PartialState, SavedEntry
-from reporter.errors import ConfigError
+from reporter.errors import ConfigError, may_be_secret, unshown
 from reporter.snapshot import layout
 from reporter.snapshot.gc_pause import gc_paused
 from reporter.snapshot.layout import FORMAT_VERSION
@@ -330,14 +330,22 @@ def _in_layout_order(records: list[EndpointRecord]) -> tuple[EndpointRecord, ...
     return tuple(sorted(records, key=lambda r: order.get(r.entry, len(order))))
 
 
+def check_account_id(given: str) -> None:
+    """A ConfigError unless ``given`` is 32 hex characters; it names the value
+    as typed, or by its length when it looks like a pasted token."""
+    if ACCOUNT_ID.fullmatch(given):
+        return
+    shown = unshown(given) if len(given) != 32 and may_be_secret(given) else repr(given)
+    raise ConfigError(
+        f"{shown} is not a Cloudflare account id",
+        hint="pass --account with the 32 hex characters from the dashboard URL",
+    )
+
+
 def _validate(
     config: CollectConfig, okta: httpx.Client | None, graph: httpx.Client | None
 ) -> None:
-    if not ACCOUNT_ID.fullmatch(config.account_id):
-        raise ConfigError(
-            f"{config.account_id!r} is not a Cloudflare account id",
-            hint="pass --account with the 32 hex characters from the dashboard URL",
-        )
+    check_account_id(config.account_id)
     if okta is not None and not config.okta_url:
         raise ConfigError(
             "an Okta client was given without okta_url", hint="pass --okta-url"

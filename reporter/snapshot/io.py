@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from reporter.errors import SnapshotError
+from reporter.errors import SnapshotError, may_be_secret, unshown
 from reporter.snapshot.gc_pause import gc_paused
 from reporter.snapshot.layout import CF_ACCOUNT, FORMAT_VERSION, MANIFEST
 from reporter.snapshot.model import Manifest, Snapshot
@@ -143,33 +143,9 @@ MAX_ARCHIVE_BYTES = 512 << 20
 MAX_ENTRY_BYTES = 512 << 20
 
 
-def _may_be_secret(path: Path) -> bool:
-    """Whether a missing ``path`` could be a token typed where a path goes.
-
-    A bare word of 20 or more letters and digits (Cloudflare's tokens have 40,
-    Okta's 42, an Entra client secret about 40 with ``~`` and ``.``) and not a
-    ``.zip``: such a word is not echoed into a terminal or CI log.
-    """
-    text = str(path)
-    return (
-        len(text) >= 20
-        and "/" not in text
-        and os.sep not in text
-        and path.suffix.lower() != ".zip"
-        and not any(c.isspace() for c in text)
-        and any(c.isdigit() for c in text)
-        and any(c.isalpha() for c in text)
-    )
-
-
 def _read_limited(path: Path) -> bytes:
     if not path.exists():
-        named = (
-            f"the {len(str(path))}-character name given (not shown: it may be "
-            "a secret)"
-            if _may_be_secret(path)
-            else str(path)
-        )
+        named = unshown(str(path)) if may_be_secret(str(path)) else str(path)
         raise SnapshotError(
             f"{named}: no such file",
             path=named,
