@@ -125,6 +125,9 @@ def _configure_logging(verbose: bool) -> None:
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    # Every exchange has our own line (reporter.collect.http, credentials
+    # scrubbed); httpx's INFO line for it would print each request twice.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 def _run(action: Callable[[], T], *, interrupted: str = "") -> T:

@@ -300,3 +300,31 @@ def test_a_failed_check_into_an_existing_folder_keeps_the_folder(
 
     assert result.returncode == 1, result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+def test_verbose_collect_logs_each_request_once(tmp_path: Path) -> None:
+    """Our line per exchange only; httpx's 'HTTP Request:' line is not added."""
+    org = build_organization()
+    with Emulator(org, cloudflare_token=TOKEN, okta_token="x") as running:
+        result = run_cli(
+            "collect",
+            "--verbose",
+            "--account",
+            org.cloudflare.account["id"],
+            "--cloudflare-url",
+            running.cloudflare_url,
+            "--out",
+            str(tmp_path / "s.zip"),
+            env={"CLOUDFLARE_API_TOKEN": TOKEN},
+        )
+        answered = len(running.requests)
+
+    assert result.returncode == 0, result.stderr
+    ours = [
+        line
+        for line in result.stderr.splitlines()
+        if line.startswith("INFO reporter.collect.http: GET ")
+    ]
+    assert len(ours) == answered
+    assert "HTTP Request:" not in result.stderr
+    assert TOKEN not in result.stderr
