@@ -328,3 +328,28 @@ def test_verbose_collect_logs_each_request_once(tmp_path: Path) -> None:
     assert len(ours) == answered
     assert "HTTP Request:" not in result.stderr
     assert TOKEN not in result.stderr
+
+
+def test_an_okta_app_given_by_label_is_recorded_by_its_id_and_label(
+    tmp_path: Path,
+) -> None:
+    """Before, the manifest's okta_v2_app_id setting held the label."""
+    org = build_organization()
+    v2 = next(a for a in org.okta.apps if a["id"] == org.okta.v2_app_id)
+    okta_token = "okta-hostile-values-token-31c7"
+    with Emulator(org, cloudflare_token=TOKEN, okta_token=okta_token) as running:
+        config = CollectConfig(
+            account_id=org.cloudflare.account["id"],
+            cloudflare_url=running.cloudflare_url,
+            okta_url=running.okta_url,
+            okta_v1_app_id=org.okta.v1_app_id,
+            okta_v2_app_id=v2["label"].upper(),
+        )
+        tokens = Tokens(cloudflare=TOKEN, okta=okta_token)
+        snapshot = collect_to_file(config, tokens, tmp_path / "s.zip")
+
+    settings = dict(snapshot.manifest.settings)
+    assert settings["okta_v1_app_id"] == org.okta.v1_app_id
+    assert "okta_v1_app_label" not in settings
+    assert settings["okta_v2_app_id"] == org.okta.v2_app_id
+    assert settings["okta_v2_app_label"] == v2["label"].upper()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -242,7 +242,7 @@ def collect_snapshot(
         finished_at=_utc(clock()),
         account_id=config.account_id,
         sources=_sources(config, okta, graph),
-        settings=_settings(config, evidence.restored),
+        settings=_settings(config, evidence.restored, evidence.entries),
         endpoints=_in_layout_order(evidence.endpoints),
         requests=tuple(records),
         resumed_at=None if first_start == started else started,
@@ -381,7 +381,9 @@ def _sources(
     return sources
 
 
-def _settings(config: CollectConfig, restored: list[str]) -> dict[str, str]:
+def _settings(
+    config: CollectConfig, restored: list[str], entries: Mapping[str, Any]
+) -> dict[str, str]:
     apps = {
         "okta_v1_app_id": config.okta_v1_app_id,
         "okta_v2_app_id": config.okta_v2_app_id,
@@ -389,6 +391,16 @@ def _settings(config: CollectConfig, restored: list[str]) -> dict[str, str]:
         "entra_v2_sp": config.entra_v2_sp,
     }
     settings = {name: value for name, value in apps.items() if value}
+    # An Okta app given by its label: the setting is the id it was found under,
+    # and the label as given is kept beside it.
+    located = entries.get(layout.OKTA_APPS)
+    for key in ("v1", "v2"):
+        given = settings.get(f"okta_{key}_app_id")
+        app = located.get(key) if isinstance(located, dict) else None
+        found = app.get("id") if isinstance(app, dict) else None
+        if given and isinstance(found, str) and found != given:
+            settings[f"okta_{key}_app_id"] = found
+            settings[f"okta_{key}_app_label"] = given
     limit = config.rate_limit
     settings["concurrency"] = str(config.concurrency)
     settings["rate_limit"] = f"{limit.requests} requests per {limit.window:g} s"
