@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -62,6 +63,21 @@ class _Watched(RateLimiter):
         return wait
 
 
+@pytest.fixture
+def ctrl_c_raises() -> Iterator[None]:
+    """SIGINT raises KeyboardInterrupt here, whatever this process inherited.
+
+    A shell starts a background job with SIGINT ignored, and Python then
+    leaves it ignored: the signal would be lost and the wait run its course.
+    """
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@pytest.mark.usefixtures("ctrl_c_raises")
 def test_ctrl_c_cuts_the_rate_limit_wait_and_keeps_the_partial(
     tmp_path: Path,
 ) -> None:

@@ -335,7 +335,10 @@ def check_account_id(given: str) -> None:
     as typed, or by its length when it looks like a pasted token."""
     if ACCOUNT_ID.fullmatch(given):
         return
-    shown = unshown(given) if len(given) != 32 and may_be_secret(given) else repr(given)
+    # One character off is a mistyped id and shown; Cloudflare's Global API
+    # Key (37 hex) and tokens (40) are not.
+    near = abs(len(given) - 32) <= 1
+    shown = repr(given) if near or not may_be_secret(given) else unshown(given)
     raise ConfigError(
         f"{shown} is not a Cloudflare account id",
         hint="pass --account with the 32 hex characters from the dashboard URL",
