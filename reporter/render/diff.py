@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from jinja2 import Environment
 from markupsafe import Markup
 from weasyprint import CSS, HTML, URLFetcher
 
@@ -21,6 +22,7 @@ from reporter.diff.model import AdminGain, DiffResult, MemberDiff, MemberVerdict
 from reporter.errors import ConfigError
 from reporter.gate import GateResult
 from reporter.render import write_outputs
+from reporter.render.context import DISPLAY_LIMIT, shorten
 from reporter.render.html import content_security_policy
 from reporter.render.templates import asset_text, environment
 from reporter.render.xlsx import (
@@ -139,11 +141,24 @@ def _parse_time(text: str) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
+def _environment() -> Environment:
+    """The report environment, with ``short`` cutting a value as the report does.
+
+    The HTML and PDF show names, emails and subjects up to 200 characters
+    (details up to 1,000); the workbook keeps them whole. Uncut, one
+    100,000-character email kept WeasyPrint laying out the diff for minutes.
+    """
+    env = environment()
+    env.filters["short"] = shorten
+    env.globals["detail_limit"] = 5 * DISPLAY_LIMIT
+    return env
+
+
 def render_diff_html(view: DiffView) -> bytes:
     """The self-contained HTML diff report as UTF-8 bytes."""
     style = asset_text(STYLE)
     html = (
-        environment()
+        _environment()
         .get_template(TEMPLATE)
         .render(
             view=view,
@@ -158,7 +173,7 @@ def render_diff_html(view: DiffView) -> bytes:
 def render_diff_pdf(view: DiffView) -> bytes:
     """The diff report printed to PDF by WeasyPrint, loading nothing."""
     html = (
-        environment()
+        _environment()
         .get_template(TEMPLATE)
         .render(view=view, print=True, csp="", style="")
     )
