@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -611,15 +611,31 @@ def _finish(outcome: RunOutcome) -> None:
     _print_paths(outcome.paths)
     for path in outcome.removed:
         _warn(f"removed {path}: an earlier run's report, not one of this run's set")
-    for entry in outcome.outcome.expired:
+    for entry in outcome.outcome.expired[:SUPPRESSION_LINES]:
         _warn(f"suppression #{entry.number} ({entry.target}) expired {entry.expires}")
-    for entry in outcome.outcome.unmatched:
+    _and_more(outcome.outcome.expired, "expired")
+    for entry in outcome.outcome.unmatched[:SUPPRESSION_LINES]:
         _warn(f"suppression #{entry.number} ({entry.target}) matches no finding")
+    _and_more(outcome.outcome.unmatched, "match no finding")
     for line in gate_lines(outcome.result):
         _warn(line)
     _warn(outcome.result.summary)
     if outcome.result.exit_code:
         raise typer.Exit(outcome.result.exit_code)
+
+
+# Suppressions named one a line on stderr, per kind (10,000 gave 10,000
+# lines); findings.json and diff.json list every one.
+SUPPRESSION_LINES = 20
+
+
+def _and_more(entries: Sequence[object], what: str) -> None:
+    if len(entries) > SUPPRESSION_LINES:
+        more = len(entries) - SUPPRESSION_LINES
+        _warn(
+            f"and {more} more suppressions {what} (--format json lists every one "
+            "in findings.json, or diff.json)"
+        )
 
 
 def _warn(line: str) -> None:

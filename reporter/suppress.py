@@ -140,6 +140,12 @@ def load_suppressions(path: Path) -> tuple[Suppression, ...]:
             f"the suppressions file {path} is not valid TOML: {exc}",
             hint="fix the syntax; each entry is a [[suppress]] table",
         ) from exc
+    except RecursionError:
+        # tomllib recurses once per nested array or inline table.
+        raise ConfigError(
+            f"the suppressions file {path} nests arrays or tables too deeply to read",
+            hint="each entry is a [[suppress]] table of plain values",
+        ) from None
     try:
         parsed = SuppressionsFile.model_validate(raw)
     except ValidationError as exc:

@@ -18,9 +18,10 @@ from reporter.collect.idp_file import IdpFileError, read_idp_file
 from reporter.demo import build_organization
 from reporter.emulator import Emulator
 from reporter.emulator.faults import EmulatorOptions, Fault
-from reporter.errors import CollectError, SnapshotError
+from reporter.errors import CollectError, ConfigError, SnapshotError
 from reporter.pipeline import Tokens, collect_to_file
 from reporter.snapshot import layout, read_snapshot
+from reporter.suppress import load_suppressions
 
 TOKEN = "cf-hostile-values-token-5b90"
 PYPROJECT = Path(__file__).resolve().parents[1] / "pyproject.toml"
@@ -353,3 +354,57 @@ def test_an_okta_app_given_by_label_is_recorded_by_its_id_and_label(
     assert "okta_v1_app_label" not in settings
     assert settings["okta_v2_app_id"] == org.okta.v2_app_id
     assert settings["okta_v2_app_label"] == v2["label"].upper()
+
+
+def test_a_suppressions_file_nested_too_deeply_is_one_config_error(
+    tmp_path: Path,
+) -> None:
+    """Before, tomllib's RecursionError reached the user as a traceback."""
+    path = tmp_path / "deep.toml"
+    path.write_text("a = " + "[" * 100_000 + "]" * 100_000 + "\n", encoding="utf-8")
+
+    with pytest.raises(ConfigError) as caught:
+        load_suppressions(path)
+
+    assert str(path) in caught.value.message
+    assert "nests arrays or tables too deeply to read" in caught.value.message
+
+
+def test_suppressions_matching_nothing_are_named_twenty_then_counted(
+    tmp_path: Path,
+) -> None:
+    """30 unmatched: 20 lines and one count on stderr; findings.json has all 30."""
+    demo = run_cli("demo", "--quiet", "--out", str(tmp_path / "demo"))
+    assert demo.returncode == 0, demo.stderr
+    entries = "".join(
+        "[[suppress]]\n"
+        'check = "member-at-risk"\n'
+        f'subject = "nobody-{n}@example.com"\n'
+        'owner = "Audit"\nreason = "test"\nexpires = 2099-01-01\n\n'
+        for n in range(30)
+    )
+    suppressions = tmp_path / "many.toml"
+    suppressions.write_text(entries, encoding="utf-8")
+
+    result = run_cli(
+        "report",
+        str(tmp_path / "demo" / "snapshot.zip"),
+        "--out",
+        str(tmp_path / "out"),
+        "--format",
+        "json",
+        "--suppressions",
+        str(suppressions),
+    )
+
+    assert result.returncode in (0, 3), result.stderr
+    lines = result.stderr.splitlines()
+    named = [line for line in lines if line.endswith("matches no finding")]
+    assert len(named) == 20
+    assert named[0].startswith("suppression #1 ")
+    assert (
+        "and 10 more suppressions match no finding (--format json lists every one "
+        "in findings.json, or diff.json)" in result.stderr
+    )
+    document = json.loads((tmp_path / "out" / "findings.json").read_text("utf-8"))
+    assert len(document["suppressions"]["unmatched"]) == 30
