@@ -404,6 +404,7 @@ def run_check(
         outcome = run_report(staging, formats, out_dir, judging, force=True)
         os.replace(staging, targets[0])
     except BaseException:
+        staging.unlink(missing_ok=True)
         if created:  # a folder made for nothing would look like a result
             with contextlib.suppress(OSError):
                 out_dir.rmdir()  # only when empty

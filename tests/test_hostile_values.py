@@ -8,17 +8,20 @@ import subprocess
 import sys
 import tomllib
 import zipfile
+from datetime import date
 from pathlib import Path
 
 import pytest
 from cli_runner import run_cli
 
+from reporter import audit
 from reporter.collect import CollectConfig
 from reporter.collect.idp_file import IdpFileError, read_idp_file
 from reporter.demo import build_organization
 from reporter.emulator import Emulator
 from reporter.emulator.faults import EmulatorOptions, Fault
 from reporter.errors import CollectError, ConfigError, SnapshotError
+from reporter.gate import Gate
 from reporter.pipeline import Tokens, collect_to_file
 from reporter.snapshot import layout, read_snapshot
 from reporter.suppress import load_suppressions
@@ -408,3 +411,31 @@ def test_suppressions_matching_nothing_are_named_twenty_then_counted(
     )
     document = json.loads((tmp_path / "out" / "findings.json").read_text("utf-8"))
     assert len(document["suppressions"]["unmatched"]) == 30
+
+
+def test_ctrl_c_while_check_reports_leaves_no_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Interrupted once the snapshot is staged: the staged file and the new
+    folder go (before, the folder was left empty: it was removed first)."""
+    reported: list[Path] = []
+
+    def interrupted(snapshot: Path, *args: object, **kwargs: object) -> None:
+        reported.append(snapshot)
+        assert snapshot.is_file()
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(audit, "run_report", interrupted)
+    org = build_organization()
+    out = tmp_path / "out"
+    with Emulator(org, cloudflare_token=TOKEN, okta_token="x") as running:
+        config = CollectConfig(
+            account_id=org.cloudflare.account["id"],
+            cloudflare_url=running.cloudflare_url,
+        )
+        judging = audit.Judging(Gate(), (), date(2026, 12, 4))
+        with pytest.raises(KeyboardInterrupt):
+            audit.run_check(config, Tokens(cloudflare=TOKEN), ["html"], out, judging)
+
+    assert len(reported) == 1
+    assert list(tmp_path.iterdir()) == []
