@@ -59,7 +59,7 @@ from reporter.collect.limiter import RateLimit
 from reporter.collect.okta_auth import ServiceApp, okta_credential
 from reporter.console import INTERRUPTED_EXIT
 from reporter.demo.generator import MIN_SIZE
-from reporter.errors import ConfigError, ReporterError
+from reporter.errors import ConfigError, ReporterError, without_secrets
 from reporter.gate import Gate, gate_lines, unassessed_of
 from reporter.pipeline import (
     ALL_FORMATS,
@@ -139,7 +139,9 @@ def _run(action: Callable[[], T], *, interrupted: str = "") -> T:
     try:
         return action()
     except ReporterError as exc:
-        _stderr.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        # A secret typed where a value goes is never echoed back.
+        line = without_secrets(f"error: {exc}")
+        _stderr.print(line, markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
         line = "interrupted: stopped at Ctrl-C before the end; no output was finished"

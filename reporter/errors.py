@@ -6,6 +6,29 @@ CLI can print one line that says what happened and what to do about it.
 
 from __future__ import annotations
 
+import os
+
+# The environment variables holding secrets (not ids such as AZURE_CLIENT_ID).
+SECRET_VARIABLES = (
+    "CLOUDFLARE_API_TOKEN",
+    "OKTA_API_TOKEN",
+    "OKTA_PRIVATE_KEY",
+    "AZURE_CLIENT_SECRET",
+)
+
+
+def secret_values() -> list[str]:
+    """The secrets this process was given, longest first (8 characters or more)."""
+    values = (os.environ.get(name, "") for name in SECRET_VARIABLES)
+    return sorted((v for v in values if len(v) >= 8), key=len, reverse=True)
+
+
+def without_secrets(text: str) -> str:
+    """``text`` with every secret this process was given replaced."""
+    for value in secret_values():
+        text = text.replace(value, "[redacted]")
+    return text
+
 
 def may_be_secret(text: str) -> bool:
     """Whether ``text``, given where a name or path goes, could be a pasted token.
@@ -14,7 +37,10 @@ def may_be_secret(text: str) -> bool:
     path separator, no space and no ``.zip``: Cloudflare's tokens have 40,
     Okta's 42, an Entra client secret about 40 with ``~`` and ``.``. An error
     then names it by its length, so it does not reach a terminal or CI log.
+    A secret this process was given counts whatever its shape.
     """
+    if text in secret_values():
+        return True
     return (
         len(text) >= 20
         and "/" not in text

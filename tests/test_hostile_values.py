@@ -439,3 +439,26 @@ def test_ctrl_c_while_check_reports_leaves_no_folder(
 
     assert len(reported) == 1
     assert list(tmp_path.iterdir()) == []
+
+
+SHORT_SECRET = "cfsecretTOKEN123"  # shaped like no token, but it is the token
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("report", SHORT_SECRET, "--out"),
+        ("verify", f"exports/{PASTED_TOKEN}"),
+        ("report", "x.zip", "--format", SHORT_SECRET, "--out"),
+    ],
+    ids=["the-env-token-as-path", "token-after-a-folder", "the-env-token-as-format"],
+)
+def test_the_token_of_the_environment_is_never_echoed(
+    tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    out = (str(tmp_path / "out"),) if args[-1] == "--out" else ()
+    result = run_cli(*args, *out, env={"CLOUDFLARE_API_TOKEN": SHORT_SECRET})
+
+    assert result.returncode in (1, 2), result.stderr
+    assert result.stderr.startswith("error: ")
+    assert SHORT_SECRET not in result.stderr and PASTED_TOKEN not in result.stderr

@@ -145,7 +145,9 @@ MAX_ENTRY_BYTES = 512 << 20
 
 def _read_limited(path: Path) -> bytes:
     if not path.exists():
-        named = unshown(str(path)) if may_be_secret(str(path)) else str(path)
+        # The last part alone may be a token too ("exports/<token>").
+        secret = may_be_secret(str(path)) or may_be_secret(path.name)
+        named = unshown(str(path)) if secret else str(path)
         raise SnapshotError(
             f"{named}: no such file",
             path=named,
