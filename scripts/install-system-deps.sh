@@ -15,5 +15,9 @@ done
 
 if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo -n"; fi
 echo "installing system packages:$need" >&2
-$sudo apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $need >/dev/null
+# Another apt or dpkg run (an unattended upgrade, a second terminal) holds the
+# dpkg lock for a while: wait for it rather than fail at once.
+lock="-o DPkg::Lock::Timeout=600"
+$sudo apt-get $lock update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get $lock install -y -qq \
+  --no-install-recommends $need >/dev/null
