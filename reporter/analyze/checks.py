@@ -56,7 +56,7 @@ AT_RISK_INPUTS = (
 CF_VIRTUAL_INPUTS = (layout.CF_SCIM_USERS, layout.CF_SCIM_GROUPS)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Hit:
     """One subject a check flags; ``check_id`` picks among the check's ids."""
 

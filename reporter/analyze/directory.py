@@ -63,7 +63,7 @@ class Coverage(StrEnum):
     NEITHER = "neither"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class IdpUser:
     """One person in the IdP, with every address they can be matched by."""
 
@@ -88,7 +88,7 @@ class IdpUser:
         return self.login or self.mail or self.user_id
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class IdpApp:
     """The v1 (virtual groups) or v2 (user groups) Cloudflare app."""
 
@@ -106,7 +106,7 @@ class IdpApp:
     active_evidence: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Assignment:
     """One user assigned to one app, directly or through a group."""
 
@@ -120,7 +120,7 @@ class Assignment:
     keys: frozenset[str]  # email keys the assignment is known by
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class GroupAssignment:
     """One group assigned to one app."""
 
@@ -129,7 +129,7 @@ class GroupAssignment:
     name: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class IdpGroup:
     """An IdP group, its direct user members and users reached only by nesting."""
 
@@ -140,7 +140,7 @@ class IdpGroup:
     members_known: bool = True  # False when its members were not collected
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PushMapping:
     """A group the IdP pushes to Cloudflare, and the state of the push."""
 
@@ -154,7 +154,7 @@ class PushMapping:
     error: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Match:
     """How a Cloudflare member's email found (or did not find) an IdP user."""
 

@@ -67,7 +67,7 @@ def guest_upn_candidates(upn: str) -> tuple[str, ...]:
     return tuple(found)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class KeyForm:
     """One address an owner is known by, and how much it counts for matching.
 

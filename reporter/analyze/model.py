@@ -51,7 +51,7 @@ class StepStatus(StrEnum):
     COULD_NOT_ASSESS = "could not assess"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Scope:
     """Where a grant applies: the whole account, one zone, or something else.
 
@@ -65,7 +65,7 @@ class Scope:
     label: str  # e.g. "whole account", "zone d16e6dd3…"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Grant:
     """One permission group on one scope for one member, with its source."""
 
@@ -79,7 +79,7 @@ class Grant:
     source_id: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MemberAccess:
     """One account member with every grant the analysis could compute."""
 
@@ -97,7 +97,7 @@ class MemberAccess:
     at_risk: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class VirtualGroup:
     """A v1 ``CF-<account>-<role>`` group as seen on Cloudflare or in the IdP."""
 
@@ -112,7 +112,7 @@ class VirtualGroup:
     members: tuple[str, ...]  # member emails (Cloudflare) or Okta logins
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class UserGroupSummary:
     """A Cloudflare user group, its policies and whether SCIM manages it."""
 
@@ -125,7 +125,7 @@ class UserGroupSummary:
     permission_groups: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finding:
     """One problem found for one subject (a member, a group, a mapping)."""
 
@@ -138,7 +138,7 @@ class Finding:
     member_ids: tuple[str, ...] = ()  # members the finding concerns, for links
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NotAssessed:
     """A check that could not run, with the reason and what would fix it."""
 
@@ -148,7 +148,7 @@ class NotAssessed:
     hint: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StepResult:
     """One of the migration guide's six steps, its status and the evidence."""
 
@@ -158,7 +158,7 @@ class StepResult:
     evidence: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Verdict:
     """Whether step 6 (removing the virtual groups) is safe today."""
 
@@ -167,7 +167,7 @@ class Verdict:
     blockers: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class IdpAssignment:
     """One user assigned to one of the Cloudflare apps in the identity provider."""
 
@@ -183,7 +183,7 @@ class IdpAssignment:
     group: str = ""  # the group it comes through, when the IdP says
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Evidence:
     """The snapshot's manifest, as an auditor's appendix shows it."""
 
@@ -197,7 +197,7 @@ class Evidence:
     resumed_at: str | None = None  # when a resumed collection's last run started
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Analysis:
     """Everything a report shows, computed from one snapshot."""
 

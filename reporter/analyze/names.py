@@ -12,7 +12,7 @@ V1_NAME = re.compile(r"^CF-(?P<acct>[0-9a-fA-F]{32})\s*-\s*(?P<role>.+?)\s*$")
 V1_SCIM_PREFIX = "cloudflare-v1-"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class V1Name:
     """The parts of a ``CF-<account> - <Role Name>`` display name."""
 
