@@ -188,7 +188,10 @@ def _check_shape(name: str, value: Any) -> None:
 
 def text(obj: Json, *path: str) -> str:
     """The string at ``path`` inside ``obj``, or "" when absent or null."""
-    value: Any = obj
+    if len(path) == 1:  # most calls: one field of a record, without the loop
+        value = obj.get(path[0]) if isinstance(obj, dict) else None
+        return value if isinstance(value, str) else ""
+    value = obj
     for key in path:
         if not isinstance(value, dict):
             return ""
