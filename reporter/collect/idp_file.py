@@ -16,9 +16,7 @@ import csv
 import hashlib
 import json
 import logging
-import os
 import re
-import stat
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -28,6 +26,7 @@ from typing import Any, NoReturn
 from reporter.collect.evidence import Evidence, Fetched
 from reporter.controls import CONTROL_CHARACTERS
 from reporter.errors import ConfigError
+from reporter.regular_file import FileTooLarge, NotRegularFile, read_regular_file
 from reporter.snapshot import layout
 from reporter.snapshot.io import utf8_json
 
@@ -406,51 +405,28 @@ def add_idp_file(evidence: Evidence, idp: IdpFile | None) -> None:
     evidence.add(layout.IDP_FILE_SOURCE, Fetched(idp.source(), pages=1, count=1))
 
 
-_KINDS = (
-    (stat.S_ISFIFO, "a named pipe (FIFO)"),
-    (stat.S_ISDIR, "a directory"),
-    (stat.S_ISCHR, "a character device"),
-    (stat.S_ISBLK, "a block device"),
-    (stat.S_ISSOCK, "a socket"),
-)
-
-
-def _refuse_unless_regular(path: Path, mode: int) -> None:
-    """A pipe or device would block or never end: only regular files are read."""
-    if stat.S_ISREG(mode):
-        return
-    kind = next((k for test, k in _KINDS if test(mode)), "not a regular file")
-    resolved = path.resolve()
-    target = f" ({resolved})" if resolved != path.absolute() else ""
-    raise IdpFileError(
-        f"is {kind}{target}, not a regular file",
-        path=path,
-        hint="save the export to a file and pass that file's path",
-    )
-
-
 def _read_bytes(path: Path, max_bytes: int) -> bytes:
     try:
-        _refuse_unless_regular(path, os.stat(path).st_mode)  # follows symlinks
-        # O_NONBLOCK: a pipe swapped in after the check cannot block the open.
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-        with os.fdopen(fd, "rb") as handle:
-            _refuse_unless_regular(path, os.fstat(handle.fileno()).st_mode)
-            size = os.fstat(handle.fileno()).st_size
-            data = b"" if size > max_bytes else handle.read(max_bytes + 1)
+        data = read_regular_file(path, max_bytes)
+    except NotRegularFile as exc:
+        raise IdpFileError(
+            str(exc),
+            path=path,
+            hint="save the export to a file and pass that file's path",
+        ) from exc
+    except FileTooLarge as exc:
+        raise IdpFileError(
+            f"is {exc.size:,} bytes, more than the {max_bytes:,} bytes "
+            "an --idp-file may hold",
+            path=path,
+            hint=_SPLIT_HINT,
+        ) from exc
     except OSError as exc:
         raise IdpFileError(
             f"cannot be read: {exc.strerror or exc}",
             path=path,
             hint="check the --idp-file path and its permissions",
         ) from exc
-    if size > max_bytes or len(data) > max_bytes:
-        raise IdpFileError(
-            f"is {max(size, len(data)):,} bytes, more than the {max_bytes:,} bytes "
-            "an --idp-file may hold",
-            path=path,
-            hint=_SPLIT_HINT,
-        )
     if not data or data.isspace():
         raise IdpFileError(
             "is empty", path=path, line=1, hint="export the assignments again"
