@@ -21,6 +21,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from reporter.analyze.catalog import load_catalog, read_catalog
 from reporter.analyze.model import Finding
 from reporter.errors import ConfigError
+from reporter.regular_file import FileTooLarge, NotRegularFile, read_regular_file
+
+# 44,000 entries of the README's shape, parsed and validated in about 2 s and
+# 130 MB; far more accepted risks than any review could keep owned and dated.
+MAX_BYTES = 8 * 1024 * 1024
 
 
 class SuppressionSpec(BaseModel):
@@ -128,13 +133,9 @@ def known_check_ids() -> frozenset[str]:
 
 def load_suppressions(path: Path) -> tuple[Suppression, ...]:
     """Read and validate ``path``; a bad file is a ConfigError naming the field."""
+    data = _read_bytes(path)
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(
-            f"cannot read the suppressions file {path}: {exc.strerror}",
-            hint="pass --suppressions with a readable TOML file",
-        ) from exc
+        raw = tomllib.loads(data.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(
             f"the suppressions file {path} is not valid TOML: {exc}",
@@ -155,6 +156,28 @@ def load_suppressions(path: Path) -> tuple[Suppression, ...]:
             "finding_id or check (with an optional subject glob)",
         ) from exc
     return tuple(_suppression(n, spec) for n, spec in enumerate(parsed.suppress, 1))
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return read_regular_file(path, MAX_BYTES)
+    except NotRegularFile as exc:
+        raise ConfigError(
+            f"the suppressions file {path} {exc}",
+            hint="pass --suppressions the path of a TOML file saved on disk",
+        ) from exc
+    except FileTooLarge as exc:
+        raise ConfigError(
+            f"the suppressions file {path} is {exc.size:,} bytes, more than the "
+            f"{MAX_BYTES:,} bytes ({MAX_BYTES >> 20} MiB) a suppressions file "
+            "may hold",
+            hint="check that --suppressions names the TOML file of accepted risks",
+        ) from exc
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot read the suppressions file {path}: {exc.strerror or exc}",
+            hint="pass --suppressions with a readable TOML file",
+        ) from exc
 
 
 def _first_problem(exc: ValidationError) -> str:
