@@ -189,8 +189,8 @@ def read_snapshot(path: Path, *, max_entry_bytes: int = MAX_ENTRY_BYTES) -> Snap
     """Read and verify the snapshot at ``path``.
 
     Raises SnapshotError naming the file when it is missing, not an archive,
-    lacks or has a newer manifest, holds an unsafe or unlisted entry, or when
-    any entry's hash differs from the manifest's.
+    lacks or has a newer manifest, holds an unsafe, unlisted or repeated entry,
+    or when any entry's hash differs from the manifest's.
     """
     try:
         data = _read_limited(path)
@@ -229,11 +229,22 @@ def _member_names(
     for info in archive.infolist():
         name = info.filename
         pure = PurePosixPath(name)
-        if pure.is_absolute() or ".." in pure.parts or "\\" in name:
+        # zipfile cuts a name at its first NUL; other readers may not.
+        altered = name != info.orig_filename
+        if pure.is_absolute() or ".." in pure.parts or "\\" in name or altered:
             raise SnapshotError(
-                f"{path} holds an entry with an unsafe path: {name!r}",
+                f"{path} holds an entry with an unsafe path: {info.orig_filename!r}",
                 path=str(path),
                 hint="this file was not written by cf-scim-audit; do not use it",
+            )
+        if name in names:
+            # zipfile reads the last of two same-named members, other tools
+            # the first: the hash check would vouch for one copy only.
+            raise SnapshotError(
+                f"{path} holds the entry {name!r} twice",
+                path=str(path),
+                hint="zip tools disagree on which copy they read; this file was not "
+                "written by cf-scim-audit, do not use it",
             )
         if info.file_size > max_entry_bytes:
             raise SnapshotError(
