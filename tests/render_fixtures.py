@@ -8,7 +8,8 @@ assessed, a no-go verdict and steps in every status.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Mapping
+from dataclasses import fields, is_dataclass, replace
 
 from reporter.analyze.model import (
     Access,
@@ -572,3 +573,49 @@ def build_hostile_analysis() -> Analysis:
     return replace(
         base, members=base.members + hostile, findings=base.findings + findings
     )
+
+
+# Every character no report may hold, in one value: the C0 controls but tab,
+# newline and carriage return (Excel and XML hold those), DEL, a C1 control,
+# a bidi override and a lone surrogate.
+CONTROLS = (
+    "".join(chr(code) for code in range(0x20) if chr(code) not in "\t\n\r")
+    + "\x7f\x85\u202e\ud800"
+)
+CONTROL_EMAIL = f"ana.nunez{CONTROLS}@example.com"
+CONTROL_MEMBER_ID = f"d4d4d4d4d4d4d4d4{CONTROLS}d4d4d4d4d4d4d4d4"
+CONTROL_GROUP = f"Okta{CONTROLS}-Engineers"
+CONTROL_LOGIN = f"ghost{CONTROLS}@example.com"
+CONTROL_ACCOUNT = f"Exämple{CONTROLS} Corp"
+
+
+def build_control_analysis() -> Analysis:
+    """The analysis with ``CONTROLS`` inside Ana's email, David's member id,
+    the user group Okta-Engineers' name, the ghost's IdP login and the account
+    name, wherever the analysis holds them."""
+    swaps = {
+        ANA.email: CONTROL_EMAIL,
+        DAVID.member_id: CONTROL_MEMBER_ID,
+        "Okta-Engineers": CONTROL_GROUP,
+        "ghost@example.com": CONTROL_LOGIN,
+        ACCOUNT_NAME: CONTROL_ACCOUNT,
+    }
+    analysis = _swapped(build_analysis(), swaps)
+    assert isinstance(analysis, Analysis)
+    return analysis
+
+
+def _swapped(value: object, swaps: Mapping[str, str]) -> object:
+    """``value`` with each key of ``swaps`` replaced in every string it holds."""
+    if type(value) is str:  # not the StrEnums: they stay members
+        for old, new in swaps.items():
+            value = value.replace(old, new)
+        return value
+    if isinstance(value, tuple):
+        return tuple(_swapped(item, swaps) for item in value)
+    if is_dataclass(value) and not isinstance(value, type):
+        changes = {
+            f.name: _swapped(getattr(value, f.name), swaps) for f in fields(value)
+        }
+        return replace(value, **changes)
+    return value

@@ -127,3 +127,17 @@ def test_workbook_has_the_member_changes(demo_view: DiffView) -> None:
 def test_workbook_bytes_are_stable(demo_view: DiffView) -> None:
     """The same view renders the same workbook bytes."""
     assert render_diff_xlsx(demo_view) == render_diff_xlsx(demo_view)
+
+
+def test_workbook_of_a_member_whose_email_holds_controls() -> None:
+    """The email loses every control the other formats drop; before, the
+    workbook kept DEL and the C1 controls."""
+    email = "lucas.martin\x1b[2J\x7f\x00@northwind.example"
+    view = _view(in_virtual_admin(email), account([member(email)]))
+
+    book = load_workbook(io.BytesIO(render_diff_xlsx(view)))
+
+    rows = list(book["Member changes"].iter_rows(min_row=2, values_only=True))
+    assert [r[0] for r in rows if r[2] == "lost access"] == [
+        "lucas.martin[2J@northwind.example"
+    ]

@@ -9,10 +9,12 @@ import sys
 import tomllib
 import zipfile
 from datetime import date
+from itertools import chain
 from pathlib import Path
 
 import pytest
 from cli_runner import run_cli
+from openpyxl import load_workbook
 
 from reporter import audit
 from reporter.collect import CollectConfig
@@ -27,6 +29,7 @@ from reporter.snapshot import layout, read_snapshot
 from reporter.suppress import load_suppressions
 
 TOKEN = "cf-hostile-values-token-5b90"
+OKTA_TOKEN = "okta-hostile-values-token-8d21"
 PYPROJECT = Path(__file__).resolve().parents[1] / "pyproject.toml"
 SURROGATE_ROW = (
     '[{"user_email": "a\\ud800@x.com", "user_status": "ACTIVE", "app": "v1"}]'
@@ -82,6 +85,113 @@ def test_a_lone_surrogate_in_an_idp_file_is_named_and_reported(
     subjects = [f["subject"] for f in json.loads(raw)["findings"]]
     assert "a\ud800@x.com" in subjects
     assert "\ud800" not in (out / "readiness.html").read_text(encoding="utf-8")
+
+
+LUCAS_ID = "4dbb089117c3eb934191a45357163595"
+LIAM_ID = "cb10c60b8b71015bf9c366f78a560810"
+CONTROL_ID = "cb10c60b\x1b[2J8b71015bf9c366f78a560810"
+SHOWN_ID = "cb10c60b\\x1b[2J8b71015bf9c366f78a560810"  # as a warning shows it
+CONTROL_EMAIL = "lucas.martin\x1b@northwind.example"
+CONTROL_GROUP = "Cloudflare-\x00Admins\ud800"
+CONTROL_LOGIN = "noah.patel\x07@northwind.example"
+REMOVED = "WARNING reporter.render.xlsx: removed control, bidi override or lone "
+
+
+@pytest.fixture(scope="module")
+def control_check(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """check of the demo org with control characters in a member's email, a
+    member id (members and user group members), a user group's name and an
+    Okta login: the new user's repro, every format asked for."""
+    org = build_organization()
+    lucas = org.cloudflare.members[5]
+    assert lucas["id"] == LUCAS_ID
+    lucas["email"] = lucas["user"]["email"] = CONTROL_EMAIL
+    listed = [
+        *org.cloudflare.members,
+        *chain(*org.cloudflare.user_group_members.values()),
+    ]
+    for entry in listed:
+        if entry["id"] == LIAM_ID:
+            entry["id"] = CONTROL_ID
+    org.cloudflare.user_groups[0]["name"] = CONTROL_GROUP
+    org.okta.app_users[org.okta.v1_app_id][2]["credentials"]["userName"] = CONTROL_LOGIN
+    out = tmp_path_factory.mktemp("controls") / "out"
+    with Emulator(org, cloudflare_token=TOKEN, okta_token=OKTA_TOKEN) as running:
+        result = run_cli(
+            *("check", "--account", org.cloudflare.account["id"]),
+            *("--cloudflare-url", running.cloudflare_url),
+            *("--okta-url", running.okta_url),
+            *("--okta-v1-app", org.okta.v1_app_id, "--okta-v2-app", org.okta.v2_app_id),
+            *("--out", str(out), "--format", "html,pdf,xlsx,json"),
+            env={"CLOUDFLARE_API_TOKEN": TOKEN, "OKTA_API_TOKEN": OKTA_TOKEN},
+        )
+    return out, result
+
+
+def test_controls_in_ids_emails_groups_and_logins_write_every_format(
+    control_check: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    """Before, the workbook raised IllegalCharacterError and check kept nothing."""
+    out, result = control_check
+
+    assert result.returncode == 3, result.stderr
+    assert "Traceback" not in result.stderr
+    assert sorted(p.name for p in out.iterdir()) == [
+        "findings.json",
+        "readiness.html",
+        "readiness.pdf",
+        "readiness.xlsx",
+        "snapshot.zip",
+    ]
+
+
+def test_the_workbook_holds_the_values_without_their_controls(
+    control_check: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    """The email, the id, the group name and the login, cleaned; the rest kept."""
+    out, _ = control_check
+    book = load_workbook(out / "readiness.xlsx")
+
+    members = {
+        row[0]: row[1] for row in book["Members"].iter_rows(min_row=2, values_only=True)
+    }
+    groups = [
+        row[1] for row in book["User groups"].iter_rows(min_row=2, values_only=True)
+    ]
+    logins = {
+        row[3] for row in book["IdP assignments"].iter_rows(min_row=2, values_only=True)
+    }
+    assert members[LUCAS_ID] == "lucas.martin@northwind.example"
+    assert (
+        members["cb10c60b[2J8b71015bf9c366f78a560810"]
+        == "liam.walker@northwind.example"
+    )
+    assert "Cloudflare-Admins" in groups
+    assert "noah.patel@northwind.example" in logins
+
+
+def test_each_value_losing_controls_is_named_escaped_on_stderr(
+    control_check: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    """The warnings name the record and the value escaped; no raw control."""
+    _, result = control_check
+    lines = result.stderr.splitlines()
+
+    assert (
+        f"{REMOVED}surrogate characters from member {LUCAS_ID} (sheet Members): "
+        "'lucas.martin\\x1b@northwind.example'"
+    ) in lines
+    assert (
+        f"{REMOVED}surrogate characters from member {SHOWN_ID} (sheet Members): "
+        f"'{SHOWN_ID}'"
+    ) in lines
+    assert (
+        "WARNING reporter.render.text: removed control characters from the value "
+        "'Cloudflare-\\x00Admins\\ud800'"
+    ) in lines
+    assert [c for c in result.stderr if c < " " and c != "\n"] == []
 
 
 def test_json_nested_too_deeply_is_refused_naming_the_file(tmp_path: Path) -> None:

@@ -8,12 +8,18 @@ import zipfile
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
+from xml.etree import ElementTree
 
 import pytest
 from openpyxl import Workbook, load_workbook
 from render_fixtures import (
     ANA,
     BELL,
+    CONTROL_ACCOUNT,
+    CONTROL_EMAIL,
+    CONTROL_GROUP,
+    CONTROL_LOGIN,
+    CONTROL_MEMBER_ID,
     DAVID,
     EVIDENCE,
     HOSTILE,
@@ -21,9 +27,12 @@ from render_fixtures import (
     MEMBERS,
     SHOWN_HOSTILE_NAMES,
     build_analysis,
+    build_control_analysis,
     build_hostile_analysis,
 )
 
+from reporter.controls import CONTROL_CHARACTERS
+from reporter.render import RENDERERS
 from reporter.render.context import Report, build_report
 from reporter.render.xlsx import (
     SHEET_BUILDERS,
@@ -360,3 +369,156 @@ def test_a_collection_in_one_run_shows_no_resumption(workbook: Workbook) -> None
     facts = _summary(workbook)
 
     assert "Collection resumed (UTC)" not in facts
+
+
+# The values of build_control_analysis as the workbook holds them.
+CLEAN_EMAIL = "ana.nunez@example.com"
+CLEAN_MEMBER_ID = "d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4"
+CLEAN_GROUP = "Okta-Engineers"
+CLEAN_LOGIN = "ghost@example.com"
+CLEAN_ACCOUNT = "Exämple Corp"
+REMOVED = "removed control, bidi override or lone surrogate characters from"
+
+
+@pytest.fixture(scope="module")
+def control_xlsx() -> bytes:
+    """The workbook of the analysis whose ids, emails and names hold controls."""
+    return render_xlsx(build_report(build_control_analysis()))
+
+
+@pytest.fixture(scope="module")
+def control_workbook(control_xlsx: bytes) -> Workbook:
+    """That workbook reopened."""
+    return load_workbook(io.BytesIO(control_xlsx))
+
+
+def test_a_finding_linked_to_an_email_with_controls_is_written(
+    control_workbook: Workbook,
+) -> None:
+    """Before, the linked Member cell raised IllegalCharacterError."""
+    ids = _column(control_workbook, "Findings", "Finding ID")
+    cell = control_workbook["Findings"].cell(
+        row=ids.index("vg-only-a1a1a1a1") + 2, column=7
+    )
+
+    assert cell.value == CLEAN_EMAIL
+    assert cell.hyperlink is not None and cell.hyperlink.location is not None
+    assert _row_of(control_workbook, cell.hyperlink.location)[:2] == (
+        ANA.member_id,
+        CLEAN_EMAIL,
+    )
+
+
+def test_a_member_id_with_controls_is_cleaned_and_still_linked(
+    control_workbook: Workbook,
+) -> None:
+    """The id loses its controls on every sheet; its grants link to its row."""
+    grants = [
+        row
+        for row in control_workbook["Grants"].iter_rows(min_row=2)
+        if row[0].value == CLEAN_MEMBER_ID
+    ]
+    ids = _column(control_workbook, "Findings", "Finding ID")
+    finding = ids.index("vg-only-d4d4d4d4")
+
+    assert CLEAN_MEMBER_ID in _column(control_workbook, "Members", "Member ID")
+    assert _column(control_workbook, "Findings", "Member IDs")[finding] == (
+        CLEAN_MEMBER_ID
+    )
+    assert len(grants) == len(DAVID.grants)
+    for row in grants:
+        link = row[0].hyperlink
+        assert link is not None and link.location is not None
+        assert _row_of(control_workbook, link.location)[:2] == (
+            CLEAN_MEMBER_ID,
+            DAVID.email,
+        )
+
+
+def test_group_names_logins_and_the_account_lose_their_controls(
+    control_workbook: Workbook,
+) -> None:
+    """Each cell holds the value without its controls, the rest kept."""
+    assert _column(control_workbook, "User groups", "Name") == [
+        CLEAN_GROUP,
+        "Empty Group",
+    ]
+    assert _column(control_workbook, "IdP assignments", "Login") == [
+        CLEAN_EMAIL,
+        CLEAN_LOGIN,
+    ]
+    assert _column(control_workbook, "Members", "Email")[0] == CLEAN_EMAIL
+    assert _summary(control_workbook)["Account"] == CLEAN_ACCOUNT
+    assert control_workbook.properties.title == (
+        f"SCIM v1 virtual group migration readiness: {CLEAN_ACCOUNT}"
+    )
+
+
+def test_no_part_of_the_workbook_holds_a_control_character(
+    control_xlsx: bytes,
+) -> None:
+    """Every XML part is UTF-8 that parses, with no control, bidi override or
+    surrogate: cells, links, sheet names and the document properties."""
+    with zipfile.ZipFile(io.BytesIO(control_xlsx)) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+
+    for name, data in parts.items():
+        data.decode("utf-8")  # strict: no surrogate escapes either
+        # ElementTree refuses a control as a character or a reference (XML 1.0).
+        root = ElementTree.fromstring(data)  # noqa: S314 - the workbook we wrote
+        texts = [
+            text
+            for element in root.iter()
+            for text in (element.text, element.tail, *element.attrib.values())
+            if text
+        ]
+        assert [t for t in texts if CONTROL_CHARACTERS.search(t)] == [], name
+
+
+def test_each_value_losing_controls_is_named_once_per_record(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A WARNING names the record, the sheet and the value escaped, once per
+    record however many cells hold it (David's two grants give one line)."""
+    with caplog.at_level(logging.WARNING, logger="reporter.render.xlsx"):
+        render_xlsx(build_report(build_control_analysis()))
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    shown_id = repr(CONTROL_MEMBER_ID)
+
+    assert f"{REMOVED} user group ug-1 (sheet User groups): {CONTROL_GROUP!r}" in (
+        warnings
+    )
+    assert (
+        f"{REMOVED} IdP assignment v2 {repr(CONTROL_LOGIN)[1:-1]} "
+        f"(sheet IdP assignments): {CONTROL_LOGIN!r}"
+    ) in warnings
+    assert f"{REMOVED} member {shown_id[1:-1]} (sheet Members): {shown_id}" in warnings
+    assert (
+        warnings.count(
+            f"{REMOVED} grant of member {shown_id[1:-1]} (sheet Grants): {shown_id}"
+        )
+        == 1
+    )
+    assert (
+        f"{REMOVED} finding vg-only-a1a1a1a1 (sheet Findings): {CONTROL_EMAIL!r}"
+        in warnings
+    )
+    assert (
+        f"{REMOVED} the workbook's properties: "
+        + repr(f"SCIM v1 virtual group migration readiness: {CONTROL_ACCOUNT}")
+        in warnings
+    )
+    assert all(CONTROL_CHARACTERS.search(w) is None for w in warnings)
+
+
+def test_every_format_renders_an_analysis_with_controls() -> None:
+    """HTML, PDF and the workbook are all written; none holds a control."""
+    report = build_report(build_control_analysis())
+
+    rendered = {fmt: render(report) for fmt, render in RENDERERS.items()}
+
+    assert sorted(rendered) == ["html", "pdf", "xlsx"]
+    html = rendered["html"].decode("utf-8")
+    assert CONTROL_CHARACTERS.search(html) is None
+    assert CLEAN_EMAIL in html and CLEAN_MEMBER_ID in html
+    assert rendered["pdf"].startswith(b"%PDF-")

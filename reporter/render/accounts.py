@@ -37,7 +37,15 @@ from reporter.render.pdf import STYLE as PDF_STYLE
 from reporter.render.pdf import layout_pdf
 from reporter.render.templates import asset_text, environment
 from reporter.render.text import clean_text
-from reporter.render.xlsx import Column, Link, Record, Sheet, sheets, workbook_bytes
+from reporter.render.xlsx import (
+    Column,
+    Link,
+    Properties,
+    Record,
+    Sheet,
+    sheets,
+    workbook_bytes,
+)
 
 HTML_TEMPLATE = "report_accounts.html.j2"
 PDF_TEMPLATE = "report_accounts_pdf.html.j2"
@@ -280,9 +288,7 @@ def render_accounts_xlsx(accounts: AccountsReport) -> bytes:
                 else replace(known, records=known.records + tagged.records)
             )
     first = accounts.sections[0].report
-    properties = replace(
-        first, title=accounts.title, snapshot_time=accounts.snapshot_time
-    )
+    properties = Properties(accounts.title, first.tool_version, accounts.snapshot_time)
     return workbook_bytes([_overview_sheet(accounts), *merged.values()], properties)
 
 

@@ -25,18 +25,7 @@ from reporter.render import write_outputs
 from reporter.render.context import DISPLAY_LIMIT, shorten
 from reporter.render.html import content_security_policy
 from reporter.render.templates import asset_text, environment
-from reporter.render.xlsx import (
-    EXCEL_MAX_ROWS,
-    Column,
-    Record,
-    Sheet,
-    _deterministic_zip,
-    _locations,
-    _save,
-    _write_sheet,
-    new_workbook,
-    split_sheets,
-)
+from reporter.render.xlsx import Column, Properties, Record, Sheet, workbook_bytes
 from reporter.suppress import Suppression, SuppressionOutcome
 
 TEMPLATE = "diff.html.j2"
@@ -187,18 +176,8 @@ def render_diff_pdf(view: DiffView) -> bytes:
 
 def render_diff_xlsx(view: DiffView) -> bytes:
     """The diff workbook; the same view always gives the same bytes."""
-    workbook = new_workbook()
-    parts = split_sheets(diff_sheets(view), EXCEL_MAX_ROWS)
-    locations = _locations(parts)
-    for part in parts:
-        _write_sheet(workbook.create_sheet(part.title), part, locations)
-    stamp = view.stamp.replace(tzinfo=None)
-    workbook.properties.created = stamp
-    workbook.properties.modified = stamp
-    workbook.properties.creator = f"cf-scim-audit {view.tool_version}"
-    workbook.properties.lastModifiedBy = None
-    workbook.properties.title = view.title
-    return _deterministic_zip(_save(workbook), view.stamp)
+    properties = Properties(view.title, view.tool_version, view.stamp)
+    return workbook_bytes(diff_sheets(view), properties)
 
 
 DiffRenderer = Callable[[DiffView], bytes]

@@ -12,18 +12,18 @@ import logging
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell, WriteOnlyCell
+from openpyxl.cell.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.writer.excel import ExcelWriter
 
-from reporter.controls import BIDI_CONTROLS, LONE_SURROGATES
+from reporter.controls import CONTROL_CHARACTERS
 from reporter.render.context import EndpointRow, FindingRow, MemberRow, Report
 from reporter.render.text import escaped
 from reporter.snapshot.model import RequestRecord
@@ -39,11 +39,6 @@ SHEET_TITLE_LIMIT = 31
 # Characters Excel refuses in a sheet name.
 BAD_TITLE_CHARACTERS = re.compile(r"[\[\]:*?/\\]")
 DATE_FORMAT = "yyyy-mm-dd hh:mm:ss"
-# What Excel cannot hold, plus the bidi overrides that would disguise a name
-# and the lone surrogates no file can hold.
-UNSAFE_CHARACTERS = re.compile(
-    f"{ILLEGAL_CHARACTERS_RE.pattern}|[{BIDI_CONTROLS}{LONE_SURROGATES}]"
-)
 MEMBERS_SHEET = "Members"
 LINK_FONT = Font(color="0563C1", underline="single")
 HEADER_FONT = Font(bold=True)
@@ -92,6 +87,15 @@ SheetBuilder = Callable[[Report], Sheet | None]
 
 
 @dataclass(frozen=True)
+class Properties:
+    """What the workbook says of itself: its title, the tool and its date."""
+
+    title: str
+    tool_version: str
+    stamp: datetime  # the snapshot's time: the same input gives the same bytes
+
+
+@dataclass(frozen=True)
 class Part:
     """A worksheet as written: one slice of a logical sheet's records."""
 
@@ -113,21 +117,89 @@ def render_xlsx(
     next one.
     """
     chosen = SHEET_BUILDERS if builders is None else builders
-    return workbook_bytes(sheets(report, chosen), report, max_rows=max_rows)
+    properties = Properties(report.title, report.tool_version, report.snapshot_time)
+    return workbook_bytes(sheets(report, chosen), properties, max_rows=max_rows)
 
 
 def workbook_bytes(
-    logical: Sequence[Sheet], report: Report, *, max_rows: int = EXCEL_MAX_ROWS
+    logical: Sequence[Sheet],
+    properties: Properties,
+    *,
+    max_rows: int = EXCEL_MAX_ROWS,
 ) -> bytes:
-    """Write ``logical`` sheets; ``report`` gives the title, author and date."""
-    parts = split_sheets(logical, max_rows)
+    """Write ``logical`` sheets: the one way this tool writes a workbook.
+
+    Every string is cleaned first (``Cleaner``): sheet titles, headers, cell
+    values and the properties. Sheet names and link locations are built from
+    the cleaned values alone, so nothing written can hold a control character.
+    """
+    cleaner = Cleaner()
+    parts = split_sheets([cleaner.sheet(sheet) for sheet in logical], max_rows)
     locations = _locations(parts)
 
     workbook = new_workbook()
     for part in parts:
         _write_sheet(workbook.create_sheet(part.title), part, locations)
-    _set_properties(workbook, report)
-    return _deterministic_zip(_save(workbook), report.snapshot_time)
+    _set_properties(workbook, cleaner.properties(properties))
+    return _deterministic_zip(_save(workbook), properties.stamp)
+
+
+class Cleaner:
+    """Takes out of a workbook's text what no workbook may hold, with a warning.
+
+    That is ``reporter.controls.CONTROL_CHARACTERS``: Excel refuses the C0
+    controls (openpyxl raises IllegalCharacterError), XML 1.0 cannot hold
+    them or a lone surrogate, and a bidi override would disguise a name. A
+    value is named once per record and sheet, however many cells hold it (a
+    member's grants share one record name).
+    """
+
+    def __init__(self) -> None:
+        self._reported: set[tuple[str, str]] = set()
+
+    def text(self, value: str, where: str) -> str:
+        """``value`` without control characters; the first time, a WARNING."""
+        if not CONTROL_CHARACTERS.search(value):
+            return value
+        if (where, value) not in self._reported:
+            self._reported.add((where, value))
+            logger.warning(
+                "removed control, bidi override or lone surrogate characters "
+                "from %s: %r",
+                where,
+                value,
+            )
+        return CONTROL_CHARACTERS.sub("", value)
+
+    def sheet(self, sheet: Sheet) -> Sheet:
+        """``sheet`` with its title, headers and values cleaned."""
+        title = self.text(sheet.title, "a sheet title")
+        where = f"a header (sheet {title})"
+        columns = tuple(
+            replace(column, header=self.text(column.header, where))
+            for column in sheet.columns
+        )
+        records = tuple(self._record(record, title) for record in sheet.records)
+        return Sheet(title, columns, records)
+
+    def properties(self, given: Properties) -> Properties:
+        """``given`` with its title and tool version cleaned."""
+        where = "the workbook's properties"
+        title = self.text(given.title, where)
+        return Properties(title, self.text(given.tool_version, where), given.stamp)
+
+    def _record(self, record: Record, sheet: str) -> Record:
+        # Link keys are never written (only looked up), so they stay as read:
+        # two ids differing only by a control character keep their own rows.
+        texts = [value for value in record.values if isinstance(value, str)]
+        if not CONTROL_CHARACTERS.search("".join(texts)):
+            return record
+        where = f"{escaped(record.name)} (sheet {sheet})"
+        values = tuple(
+            self.text(value, where) if isinstance(value, str) else value
+            for value in record.values
+        )
+        return replace(record, values=values)
 
 
 def sheets(
@@ -169,7 +241,7 @@ def sheet_title(wanted: str, taken: set[str]) -> str:
     Excel refuses []:*?/\\ in a title, a leading or trailing apostrophe, an
     empty title, more than 31 characters and two titles differing only in case.
     """
-    cleaned = BAD_TITLE_CHARACTERS.sub("_", ILLEGAL_CHARACTERS_RE.sub("", wanted))
+    cleaned = BAD_TITLE_CHARACTERS.sub("_", CONTROL_CHARACTERS.sub("", wanted))
     cleaned = cleaned.strip("'").strip() or "Sheet"
     title = cleaned[:SHEET_TITLE_LIMIT]
     number = 1
@@ -633,7 +705,7 @@ def _write_sheet(
         linked = {link.column: link for link in record.links}
         worksheet.append(
             [
-                _cell(worksheet, _excel_safe(value, part.title, record.name))
+                _cell(worksheet, value)
                 if index not in linked
                 else _linked(worksheet, value, linked[index], locations)
                 for index, value in enumerate(record.values)
@@ -695,27 +767,14 @@ def _cut(value: str) -> str:
     return value[: EXCEL_CELL_LIMIT - len(note)] + note
 
 
-def _excel_safe(value: CellValue, sheet: str, record: str) -> CellValue:
-    if not isinstance(value, str) or not UNSAFE_CHARACTERS.search(value):
-        return value
-    logger.warning(
-        "removed control, bidi override or lone surrogate characters from %s "
-        "(sheet %s): %r",
-        escaped(record),
-        sheet,
-        value,
-    )
-    return UNSAFE_CHARACTERS.sub("", value)
-
-
-def _set_properties(workbook: Workbook, report: Report) -> None:
+def _set_properties(workbook: Workbook, properties: Properties) -> None:
     # openpyxl stamps "now" unless told; the snapshot's time keeps bytes stable.
-    stamp = report.snapshot_time.replace(tzinfo=None)
+    stamp = properties.stamp.replace(tzinfo=None)
     workbook.properties.created = stamp
     workbook.properties.modified = stamp
-    workbook.properties.creator = f"cf-scim-audit {report.tool_version}"
+    workbook.properties.creator = f"cf-scim-audit {properties.tool_version}"
     workbook.properties.lastModifiedBy = None
-    workbook.properties.title = report.title
+    workbook.properties.title = properties.title
 
 
 def _save(workbook: Workbook) -> bytes:
