@@ -74,6 +74,7 @@ from reporter.render.redact import REDACTION_KEY
 from reporter.snapshot import read_snapshot
 from reporter.snapshot.summary import summary_lines
 from reporter.suppress import load_suppressions
+from reporter.terminal import TerminalFormatter, for_terminal
 
 CLOUDFLARE_TOKEN_ENV = "CLOUDFLARE_API_TOKEN"  # noqa: S105 (a variable name)
 OKTA_TOKEN_ENV = "OKTA_API_TOKEN"  # noqa: S105 (a variable name)
@@ -120,10 +121,10 @@ ReportForce = Annotated[
 
 
 def _configure_logging(verbose: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(TerminalFormatter("%(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
+        level=logging.INFO if verbose else logging.WARNING, handlers=[handler]
     )
     # Every exchange has our own line (reporter.collect.http, credentials
     # scrubbed); httpx's INFO line for it would print each request twice.
@@ -139,18 +140,11 @@ def _run(action: Callable[[], T], *, interrupted: str = "") -> T:
     try:
         return action()
     except ReporterError as exc:
-        # A secret typed where a value goes is never echoed back.
-        line = without_secrets(f"error: {exc}")
-        _stderr.print(line, markup=False, highlight=False, soft_wrap=True)
+        _warn(f"error: {exc}")
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
         line = "interrupted: stopped at Ctrl-C before the end; no output was finished"
-        _stderr.print(
-            line + (f"; {interrupted}" if interrupted else ""),
-            markup=False,
-            highlight=False,
-            soft_wrap=True,
-        )
+        _warn(line + (f"; {interrupted}" if interrupted else ""))
         raise typer.Exit(INTERRUPTED_EXIT) from None
 
 
@@ -641,7 +635,14 @@ def _and_more(entries: Sequence[object], what: str) -> None:
 
 
 def _warn(line: str) -> None:
-    _stderr.print(line, markup=False, highlight=False, soft_wrap=True)
+    """Print ``line`` to stderr, secrets hidden and control characters escaped.
+
+    Every error and warning line goes through here; log records go through
+    ``TerminalFormatter``. A secret typed where a value goes is never echoed
+    back; a control character read from a file is shown, never acted on.
+    """
+    safe = for_terminal(without_secrets(line))
+    _stderr.print(safe, markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command(context_settings=_EXTRA_ARGS)
@@ -762,7 +763,7 @@ def demo(
             snapshot, reports = run_demo(
                 out, seed=seed, size=size, stage=stage, idp=idp, progress=progress
             )
-        _stderr.print(f"snapshot: {snapshot}", markup=False, highlight=False)
+        _warn(f"snapshot: {snapshot}")
         return reports
 
     _print_paths(_run(action))
