@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import subprocess
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,6 +20,7 @@ from reporter.collect.http import (
     SERVER_TEXT_CAP,
     ApiSession,
     cloudflare_client,
+    graph_client,
     okta_client,
 )
 from reporter.collect.okta import collect_okta
@@ -207,6 +209,29 @@ def test_a_url_with_a_password_is_refused_without_echoing_it() -> None:
     assert "PASSWORD" not in str(raised.value)
 
 
+@pytest.mark.parametrize(
+    ("client", "url", "variable"),
+    [
+        (cloudflare_client, CLOUDFLARE + "?token=QUERY-SEKRIT", "CLOUDFLARE_API_TOKEN"),
+        (cloudflare_client, CLOUDFLARE + "#QUERY-SEKRIT", "CLOUDFLARE_API_TOKEN"),
+        (okta_client, OKTA + "/?QUERY-SEKRIT", "OKTA_API_TOKEN"),
+        (graph_client, "https://graph.example/v1.0?k=QUERY-SEKRIT", "AZURE_CLIENT"),
+        (cloudflare_client, "api.example?token=QUERY-SEKRIT", "CLOUDFLARE_API_TOKEN"),
+    ],
+)
+def test_a_url_with_a_query_or_fragment_is_refused_without_echoing_it(
+    client: Callable[[str, str], httpx.Client], url: str, variable: str
+) -> None:
+    """A base URL with '?' or '#' is refused naming where credentials go, not it."""
+    with pytest.raises(ConfigError) as raised:
+        client(url, CF_TOKEN)
+
+    message = str(raised.value)
+    assert "query string" in message or "fragment" in message
+    assert variable in message
+    assert "QUERY-SEKRIT" not in message
+
+
 @pytest.mark.parametrize("url", ["", "example.okta.com", "ftp://example.okta.com"])
 def test_an_okta_url_without_http_scheme_or_host_is_refused(url: str) -> None:
     """An empty, scheme-less or non-http --okta-url is a ConfigError naming it."""
@@ -252,6 +277,25 @@ def test_collect_refuses_an_empty_okta_url(tmp_path: Path) -> None:
 
     assert result.returncode == 2, result.stderr
     assert "--okta-url '' is not an http(s) URL with a host" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["collect", "check"])
+def test_a_cloudflare_url_with_a_query_is_refused_before_anything(
+    tmp_path: Path, command: str
+) -> None:
+    """collect and check exit 2 on a query in --cloudflare-url; no value, no files."""
+    out = tmp_path / ("s.zip" if command == "collect" else "out")
+    url = CLOUDFLARE + "?token=QUERY-SEKRIT"
+
+    result = cli(
+        command, "--account", ACCOUNT, "--out", str(out), "--cloudflare-url", url
+    )
+
+    assert result.returncode == 2, result.stderr
+    assert "--cloudflare-url has a query string" in result.stderr
+    assert "CLOUDFLARE_API_TOKEN" in result.stderr
+    assert "QUERY-SEKRIT" not in result.stderr
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_an_html_404_is_not_called_an_unknown_account() -> None:

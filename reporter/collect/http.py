@@ -73,19 +73,35 @@ _EXAMPLES = {
     OKTA_URL_OPTION: "https://example.okta.com",
     GRAPH_URL_OPTION: "https://graph.microsoft.com/v1.0",
 }
+# Where each API's credentials go instead of the URL.
+_CREDENTIAL_VARIABLES = {
+    CLOUDFLARE_URL_OPTION: "CLOUDFLARE_API_TOKEN",
+    OKTA_URL_OPTION: "OKTA_API_TOKEN, or OKTA_CLIENT_ID and OKTA_PRIVATE_KEY",
+    GRAPH_URL_OPTION: "AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET",
+}
 
 
 def check_base_url(url: str, option: str) -> None:
-    """Refuse an API base URL that is not http(s) with a host, or carries userinfo.
+    """Refuse an API base URL that is not http(s) with a host, or carries secrets.
 
-    A password in the URL would be stored in the manifest's sources, so it is
-    refused and never echoed.
+    A password, query string or fragment in the URL would be stored in the
+    manifest's sources and the partial state, and logged; a query would also
+    end up in the middle of every request path. Each is refused and never
+    echoed: it may hold a token.
     """
     try:
         parsed: httpx.URL | None = httpx.URL(url)
     except httpx.InvalidURL:
         parsed = None
     example = _EXAMPLES.get(option, "https://host/path")
+    variables = _CREDENTIAL_VARIABLES.get(option, "the environment")
+    for mark, part in (("?", "a query string"), ("#", "a fragment")):
+        if mark in url:
+            raise ConfigError(
+                f"{option} has {part} ('{mark}...', not shown: it may be a secret)",
+                hint=f"pass {option} without it, like {example}; credentials go in "
+                f"the environment: {variables}",
+            )
     if "@" in url or (parsed is not None and parsed.userinfo):
         raise ConfigError(
             f"{option} carries a user name or password (not shown)",
