@@ -243,6 +243,41 @@ EntraV2Sp = Annotated[
     str | None,
     typer.Option(help="Object id of the 'Cloudflare Dashboard' service principal."),
 ]
+# How to collect: shared by 'collect' and 'check' too.
+AuditSince = Annotated[
+    str | None,
+    typer.Option(help="Also collect Audit Logs v2 from this date (yyyy-mm-dd)."),
+]
+AuditBefore = Annotated[
+    str | None, typer.Option(help="End of the audit window (default: now).")
+]
+Concurrency = Annotated[
+    int, typer.Option(min=1, max=32, help="Requests in flight at once.")
+]
+RateLimitOption = Annotated[
+    int, typer.Option(min=1, help="Cloudflare requests allowed per 5 minutes.")
+]
+DEFAULT_RATE_LIMIT = RateLimit().requests
+
+
+@dataclass(frozen=True)
+class CollectOptions:
+    """The values of the options 'collect' and 'check' share, as given."""
+
+    cloudflare_url: str
+    okta_url: str | None
+    okta_v1_app: str | None
+    okta_v2_app: str | None
+    idp_file: Path | None
+    idp_file_group: str | None
+    idp_file_app: str | None
+    graph_url: str | None
+    entra_v1_sp: str | None
+    entra_v2_sp: str | None
+    audit_since: str | None
+    audit_before: str | None
+    concurrency: int
+    rate_limit: int
 
 
 @dataclass(frozen=True)
@@ -332,14 +367,8 @@ def collect(
     graph_url: GraphUrl = None,
     entra_v1_sp: EntraV1Sp = None,
     entra_v2_sp: EntraV2Sp = None,
-    audit_since: Annotated[
-        str | None,
-        typer.Option(help="Also collect Audit Logs v2 from this date (yyyy-mm-dd)."),
-    ] = None,
-    audit_before: Annotated[
-        str | None,
-        typer.Option(help="End of the audit window (default: now)."),
-    ] = None,
+    audit_since: AuditSince = None,
+    audit_before: AuditBefore = None,
     resume: Annotated[
         bool, typer.Option(help="Reuse the endpoints an interrupted run finished.")
     ] = False,
@@ -349,13 +378,8 @@ def collect(
     strict: Annotated[
         bool, typer.Option(help="Exit 3 when any check could not be assessed.")
     ] = False,
-    concurrency: Annotated[
-        int, typer.Option(min=1, max=32, help="Requests in flight at once.")
-    ] = CONCURRENCY,
-    rate_limit: Annotated[
-        int,
-        typer.Option(min=1, help="Cloudflare requests allowed per 5 minutes."),
-    ] = 1200,
+    concurrency: Concurrency = CONCURRENCY,
+    rate_limit: RateLimitOption = DEFAULT_RATE_LIMIT,
     quiet: Quiet = False,
     verbose: Verbose = False,
 ) -> None:
@@ -375,29 +399,6 @@ def collect(
                 "name the accounts to collect",
                 hint="pass --account ID (repeatable) or --all-accounts, not both",
             )
-        check_base_url(cloudflare_url, CLOUDFLARE_URL_OPTION)
-        entra = _entra_source(graph_url, entra_v1_sp, entra_v2_sp, idp_file, okta_url)
-        if okta_url is not None:
-            check_base_url(okta_url, OKTA_URL_OPTION)
-        given_apps = [
-            option
-            for option, value in (
-                ("--okta-v1-app", okta_v1_app),
-                ("--okta-v2-app", okta_v2_app),
-            )
-            if value
-        ]
-        if given_apps and okta_url is None:
-            raise ConfigError(
-                f"{' and '.join(given_apps)} given without --okta-url",
-                hint="pass --okta-url with the Okta org URL, e.g. "
-                "https://example.okta.com",
-            )
-        if okta_url and not (okta_v1_app and okta_v2_app):
-            raise ConfigError(
-                "--okta-url needs both Cloudflare apps in Okta (id or label)",
-                hint="pass --okta-v1-app and --okta-v2-app (Okta admin > Applications)",
-            )
         named = {a.lower() for a in account or []}
         if (all_accounts or len(named) > 1) and out.exists() and not out.is_dir():
             raise ConfigError(
@@ -413,28 +414,30 @@ def collect(
             )
         for given in account or []:
             check_account_id(given)  # named as typed, before it is lower-cased
-        tokens = _tokens(okta_url)
+        common, tokens = _collect_setup(
+            CollectOptions(
+                cloudflare_url=cloudflare_url,
+                okta_url=okta_url,
+                okta_v1_app=okta_v1_app,
+                okta_v2_app=okta_v2_app,
+                idp_file=idp_file,
+                idp_file_group=idp_file_group,
+                idp_file_app=idp_file_app,
+                graph_url=graph_url,
+                entra_v1_sp=entra_v1_sp,
+                entra_v2_sp=entra_v2_sp,
+                audit_since=audit_since,
+                audit_before=audit_before,
+                concurrency=concurrency,
+                rate_limit=rate_limit,
+            )
+        )
         accounts = (
             token_accounts(cloudflare_url, tokens.cloudflare)
             if all_accounts
             # Cloudflare ids are lower-case hex; file names and manifest follow.
             else list(dict.fromkeys(a.lower() for a in account or []))
         )
-        common = CollectConfig(
-            account_id="",
-            cloudflare_url=cloudflare_url,
-            okta_url=okta_url,
-            okta_v1_app_id=okta_v1_app or "",
-            okta_v2_app_id=okta_v2_app or "",
-            concurrency=concurrency,
-            rate_limit=RateLimit(requests=rate_limit),
-            audit_since=_audit_window(audit_since, audit_before),
-            idp_file=_idp_file(idp_file, idp_file_group, idp_file_app, okta_url),
-            graph_url=entra.url,
-            entra_v1_sp=entra.v1_sp,
-            entra_v2_sp=entra.v2_sp,
-        )
-        tokens = replace(tokens, entra=entra.credential)
         several = len(accounts) > 1 or all_accounts
         targets = {a: out / f"{a}.zip" if several else out for a in accounts}
         # --resume continues the same output; anything else must not replace it.
@@ -462,6 +465,63 @@ def collect(
         "the output; run the same command with --resume to continue"
     )
     _print_paths(_run(action, interrupted=kept))
+
+
+def _collect_setup(options: CollectOptions) -> tuple[CollectConfig, Tokens]:
+    """The shared options checked and the credentials read, before any request.
+
+    The config has no account yet: each command sets the one it collects.
+    """
+    check_base_url(options.cloudflare_url, CLOUDFLARE_URL_OPTION)
+    okta_url = options.okta_url
+    entra = _entra_source(
+        options.graph_url,
+        options.entra_v1_sp,
+        options.entra_v2_sp,
+        options.idp_file,
+        okta_url,
+    )
+    if okta_url is not None:
+        check_base_url(okta_url, OKTA_URL_OPTION)
+    _check_okta_apps(okta_url, options.okta_v1_app, options.okta_v2_app)
+    config = CollectConfig(
+        account_id="",
+        cloudflare_url=options.cloudflare_url,
+        okta_url=okta_url,
+        okta_v1_app_id=options.okta_v1_app or "",
+        okta_v2_app_id=options.okta_v2_app or "",
+        concurrency=options.concurrency,
+        rate_limit=RateLimit(requests=options.rate_limit),
+        audit_since=_audit_window(options.audit_since, options.audit_before),
+        idp_file=_idp_file(
+            options.idp_file, options.idp_file_group, options.idp_file_app, okta_url
+        ),
+        graph_url=entra.url,
+        entra_v1_sp=entra.v1_sp,
+        entra_v2_sp=entra.v2_sp,
+    )
+    return config, replace(_tokens(okta_url), entra=entra.credential)
+
+
+def _check_okta_apps(
+    okta_url: str | None, v1_app: str | None, v2_app: str | None
+) -> None:
+    """Both Okta apps with --okta-url, and neither without it."""
+    given = [
+        option
+        for option, value in (("--okta-v1-app", v1_app), ("--okta-v2-app", v2_app))
+        if value
+    ]
+    if given and okta_url is None:
+        raise ConfigError(
+            f"{' and '.join(given)} given without --okta-url",
+            hint="pass --okta-url with the Okta org URL, e.g. https://example.okta.com",
+        )
+    if okta_url and not (v1_app and v2_app):
+        raise ConfigError(
+            "--okta-url needs both Cloudflare apps in Okta (id or label)",
+            hint="pass --okta-v1-app and --okta-v2-app (Okta admin > Applications)",
+        )
 
 
 def _idp_file(
@@ -662,6 +722,10 @@ def check(
     graph_url: GraphUrl = None,
     entra_v1_sp: EntraV1Sp = None,
     entra_v2_sp: EntraV2Sp = None,
+    audit_since: AuditSince = None,
+    audit_before: AuditBefore = None,
+    concurrency: Concurrency = CONCURRENCY,
+    rate_limit: RateLimitOption = DEFAULT_RATE_LIMIT,
     format: Formats = DEFAULT_FORMATS,
     suppressions: Suppressions = None,
     fail_on: FailOn = Severity.HIGH,
@@ -681,29 +745,34 @@ def check(
     def action() -> RunOutcome:
         _refuse_extra(ctx)
         formats = parse_formats(format)
-        entra = _entra_source(graph_url, entra_v1_sp, entra_v2_sp, idp_file, okta_url)
         judging = _judging(suppressions, fail_on, strict)
-        if okta_url and not (okta_v1_app and okta_v2_app):
-            raise ConfigError(
-                "--okta-url needs both Cloudflare apps in Okta (id or label)",
-                hint="pass --okta-v1-app and --okta-v2-app (Okta admin > Applications)",
+        config, tokens = _collect_setup(
+            CollectOptions(
+                cloudflare_url=cloudflare_url,
+                okta_url=okta_url,
+                okta_v1_app=okta_v1_app,
+                okta_v2_app=okta_v2_app,
+                idp_file=idp_file,
+                idp_file_group=idp_file_group,
+                idp_file_app=idp_file_app,
+                graph_url=graph_url,
+                entra_v1_sp=entra_v1_sp,
+                entra_v2_sp=entra_v2_sp,
+                audit_since=audit_since,
+                audit_before=audit_before,
+                concurrency=concurrency,
+                rate_limit=rate_limit,
             )
-        tokens = _tokens(okta_url)
-        config = CollectConfig(
-            account_id=account,
-            cloudflare_url=cloudflare_url,
-            okta_url=okta_url,
-            okta_v1_app_id=okta_v1_app or "",
-            okta_v2_app_id=okta_v2_app or "",
-            idp_file=_idp_file(idp_file, idp_file_group, idp_file_app, okta_url),
-            graph_url=entra.url,
-            entra_v1_sp=entra.v1_sp,
-            entra_v2_sp=entra.v2_sp,
         )
-        tokens = replace(tokens, entra=entra.credential)
         with _progress(not quiet) as progress:
             return run_check(
-                config, tokens, formats, out, judging, force=force, progress=progress
+                replace(config, account_id=account),
+                tokens,
+                formats,
+                out,
+                judging,
+                force=force,
+                progress=progress,
             )
 
     _finish(_run(action))

@@ -11,6 +11,7 @@ from typer.testing import CliRunner, Result
 from reporter.cli import app
 from reporter.demo import build_organization
 from reporter.emulator import Emulator
+from reporter.snapshot import read_snapshot
 
 # A real earlier snapshot: --force replaces only a cf-scim-audit snapshot.
 EARLIER = (Path(__file__).parents[1] / "sample_reports" / "snapshot.zip").read_bytes()
@@ -128,6 +129,51 @@ def test_check_force_that_fails_to_report_keeps_the_earlier_run(
         "readiness.html",
         "snapshot.zip",
     ]
+
+
+def test_check_passes_the_collection_options_to_the_collector(
+    tmp_path: Path,
+) -> None:
+    """--rate-limit, --concurrency and the audit window reach the manifest's settings.
+
+    60, not fewer than the demo's 15 Cloudflare requests: the limiter would
+    otherwise hold the test for its 5-minute window.
+    """
+    options = ["--rate-limit", "60", "--concurrency", "2"]
+    options += ["--audit-since", "2026-01-01", "--audit-before", "2026-02-01"]
+    result = _check(tmp_path, "--format", "json", *options)
+
+    settings = read_snapshot(tmp_path / "snapshot.zip").manifest.settings
+    assert result.exit_code == 3, result.stderr
+    assert settings["rate_limit"] == "60 requests per 300 s"
+    assert settings["concurrency"] == "2"
+    assert settings["audit_window"] == "2026-01-01 to 2026-02-01"
+
+
+@pytest.mark.parametrize("command", ["collect", "check"])
+@pytest.mark.parametrize(
+    "option",
+    [
+        ["--rate-limit", "0"],
+        ["--concurrency", "0"],
+        ["--concurrency", "33"],
+        ["--audit-since", "2026-02-30"],
+        ["--audit-before", "2026-02-01"],
+    ],
+)
+def test_check_validates_the_collection_options_as_collect(
+    tmp_path: Path, command: str, option: list[str]
+) -> None:
+    """A value collect refuses, check refuses too: exit 2 naming the option."""
+    result = CliRunner().invoke(
+        app,
+        [command, "--account", "0" * 32, "--out", str(tmp_path / "o"), *option],
+        env=TOKENS,
+    )
+
+    assert result.exit_code == 2, result.stderr
+    assert option[0] in result.stderr
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_check_without_token_is_a_usage_error(tmp_path: Path) -> None:
