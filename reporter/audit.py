@@ -56,6 +56,7 @@ from reporter.render.redact import (
     redact_suppressions,
 )
 from reporter.snapshot import read_snapshot
+from reporter.snapshot.io import check_writable
 from reporter.suppress import Suppression, SuppressionOutcome, apply_suppressions
 
 FORMATS = ("html", "pdf", "xlsx", "json")
@@ -396,6 +397,7 @@ def run_check(
     targets = check_targets(formats, out_dir)
     refuse_existing(targets[0], force=force)
     refuse_reports(report_set(out_dir), force=force)
+    check_writable(out_dir)  # named as given, not as the staged snapshot
     staging = out_dir / f".{CHECK_SNAPSHOT}.check"
     created = not out_dir.exists()
     try:
@@ -404,14 +406,21 @@ def run_check(
         outcome = run_report(staging, formats, out_dir, judging, force=True)
         os.replace(staging, targets[0])
     except BaseException:
-        staging.unlink(missing_ok=True)
+        _remove_staged(staging)
         if created:  # a folder made for nothing would look like a result
             with contextlib.suppress(OSError):
                 out_dir.rmdir()  # only when empty
         raise
     finally:
-        staging.unlink(missing_ok=True)
+        _remove_staged(staging)
     return replace(outcome, paths=[targets[0], *outcome.paths])
+
+
+def _remove_staged(staging: Path) -> None:
+    # Under a --out that is no folder (a file on its path) there is nothing to
+    # remove, and the error to show is the one that stopped the run.
+    with contextlib.suppress(OSError):
+        staging.unlink(missing_ok=True)
 
 
 def run_diff(

@@ -72,6 +72,7 @@ from reporter.pipeline import (
 )
 from reporter.render.redact import REDACTION_KEY
 from reporter.snapshot import read_snapshot
+from reporter.snapshot.io import check_writable
 from reporter.snapshot.summary import summary_lines
 from reporter.suppress import load_suppressions
 from reporter.terminal import TerminalFormatter, for_terminal
@@ -399,14 +400,14 @@ def collect(
                 "name the accounts to collect",
                 hint="pass --account ID (repeatable) or --all-accounts, not both",
             )
-        named = {a.lower() for a in account or []}
-        if (all_accounts or len(named) > 1) and out.exists() and not out.is_dir():
+        several = all_accounts or len({a.lower() for a in account or []}) > 1
+        if several and out.exists() and not out.is_dir():
             raise ConfigError(
                 f"--out {out} is a file, but several accounts write one "
                 "<account>.zip each into a directory",
                 hint="pass --out with a directory (new or existing), e.g. snapshots/",
             )
-        if not (all_accounts or len(named) > 1) and out.is_dir():
+        if not several and out.is_dir():
             raise ConfigError(
                 f"--out {out} is a directory, but one account is written to one "
                 "snapshot file (--force replaces only a snapshot file)",
@@ -414,6 +415,8 @@ def collect(
             )
         for given in account or []:
             check_account_id(given)  # named as typed, before it is lower-cased
+        # Before the first request (--all-accounts lists the accounts first).
+        check_writable(out, folder=out if several else out.parent)
         common, tokens = _collect_setup(
             CollectOptions(
                 cloudflare_url=cloudflare_url,
@@ -438,7 +441,6 @@ def collect(
             # Cloudflare ids are lower-case hex; file names and manifest follow.
             else list(dict.fromkeys(a.lower() for a in account or []))
         )
-        several = len(accounts) > 1 or all_accounts
         targets = {a: out / f"{a}.zip" if several else out for a in accounts}
         # --resume continues the same output; anything else must not replace it.
         overwrite = force or resume
@@ -464,6 +466,7 @@ def collect(
         "the entries already read are kept in a .<name>.partial folder beside "
         "the output; run the same command with --resume to continue"
     )
+
     _print_paths(_run(action, interrupted=kept))
 
 

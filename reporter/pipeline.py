@@ -20,11 +20,11 @@ from reporter.collect.http import ApiSession, Progress, cloudflare_client, graph
 from reporter.collect.interface import AuditWindow, check_account_id
 from reporter.collect.okta_auth import ServiceApp, okta_http_client
 from reporter.collect.partial import PartialState
-from reporter.errors import CollectError, ConfigError
+from reporter.errors import CollectError, ConfigError, SnapshotError
 from reporter.render import render_reports
 from reporter.render.audit_log import audit_log_view
 from reporter.snapshot import Snapshot, read_snapshot, write_snapshot
-from reporter.snapshot.io import is_snapshot_file
+from reporter.snapshot.io import check_writable, is_snapshot_file
 
 ALL_FORMATS = ("html", "pdf", "xlsx")
 DEMO_IDPS = ("okta", "entra")
@@ -64,15 +64,38 @@ def collect_to_file(
     an interrupted run leaves no snapshot and ``resume`` skips what was done;
     without ``keep_partial`` (a caller with no resume) nothing is kept.
     ``sleep`` waits between retries (tests inject one that does not wait).
-    Without ``overwrite`` an existing ``out`` is refused before any request.
+    Without ``overwrite`` an existing ``out`` is refused before any request,
+    as is an ``out`` that cannot be written.
     """
     refuse_existing(out, force=overwrite)
     check_account_id(config.account_id)  # before a folder is made for it
+    check_writable(out, folder=out.parent)
     state = (
         PartialState.beside(out, _state_key(config), resume=resume)
         if keep_partial
         else None
     )
+    try:
+        snapshot = _collect(config, tokens, clock, progress, state, sleep)
+        written = write_snapshot(snapshot, out)
+    except SnapshotError as exc:  # a write failed: a full disk, say
+        if state is None:
+            raise
+        raise _resumable(exc, state) from exc
+    if state is not None:
+        state.remove()
+    return written
+
+
+def _collect(
+    config: CollectConfig,
+    tokens: Tokens,
+    clock: Callable[[], datetime],
+    progress: Progress | None,
+    state: PartialState | None,
+    sleep: Callable[[float], None],
+) -> Snapshot:
+    """``collect_snapshot`` with the clients ``tokens`` open, closed after."""
     okta = None
     graph_context = _graph_client(config, tokens)
     with (
@@ -83,7 +106,7 @@ def collect_to_file(
         if config.okta_url and credential:
             okta = okta_http_client(config.okta_url, credential)
         try:
-            snapshot = collect_snapshot(
+            return collect_snapshot(
                 config,
                 cloudflare,
                 okta,
@@ -96,10 +119,16 @@ def collect_to_file(
         finally:
             if okta is not None:
                 okta.close()
-    written = write_snapshot(snapshot, out)
-    if state is not None:
-        state.remove()
-    return written
+
+
+def _resumable(exc: SnapshotError, state: PartialState) -> SnapshotError:
+    """``exc``, a failed write, saying that the entries read wait for --resume."""
+    return SnapshotError(
+        exc.message,
+        path=exc.path,
+        hint="free some space beside --out, then run the same command with "
+        f"--resume: the entries read are kept in {state.directory}",
+    )
 
 
 def _graph_client(
@@ -218,6 +247,7 @@ def run_demo(
             f"unknown demo identity provider {idp!r}",
             hint=f"pass --idp {' or '.join(DEMO_IDPS)}",
         )
+    check_writable(out_dir)  # before the organization is built and served
     org = build_organization(seed=seed, size=size, stage=stage)
     entra = idp == "entra"
     if entra:
@@ -249,6 +279,14 @@ def run_demo(
             entra_v2_sp=org.entra.v2_sp_id if org.entra else None,
         )
         snapshot_path = out_dir / "snapshot.zip"
-        collect_to_file(config, tokens, snapshot_path, clock=clock, progress=progress)
+        # demo has no --resume: nothing is kept of a run that fails.
+        collect_to_file(
+            config,
+            tokens,
+            snapshot_path,
+            clock=clock,
+            progress=progress,
+            keep_partial=False,
+        )
     reports = report_from_file(snapshot_path, ALL_FORMATS, out_dir)
     return snapshot_path, reports

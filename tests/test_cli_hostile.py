@@ -66,6 +66,42 @@ def test_several_accounts_into_an_existing_file_is_refused_up_front(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.md"]
 
 
+# An --out that cannot be written: refused before any request
+
+
+@pytest.mark.parametrize(
+    ("command", "out", "refusal"),
+    [
+        (["collect", "--account", ACCOUNT], "taken/snap.zip/x.zip", "is a file"),
+        (["collect", "--account", ACCOUNT], "/proc/x.zip", "no file can be made"),
+        (["collect", "--all-accounts"], "taken/snap.zip/all", "is a file"),
+        (["check", "--account", ACCOUNT], "taken/snap.zip/x", "is a file"),
+        (["check", "--account", ACCOUNT], "/proc/x", "no file can be made"),
+        (["demo"], "taken/snap.zip/demo", "is a file"),
+        (["demo"], "/proc/demo", "no file can be made"),
+    ],
+)
+def test_an_out_that_cannot_be_written_is_refused_before_any_request(
+    tmp_path: Path, command: list[str], out: str, refusal: str
+) -> None:
+    """One line naming --out and the fix, exit 2; nothing is sent, nothing made."""
+    (tmp_path / "taken").mkdir()
+    (tmp_path / "taken" / "snap.zip").write_text("a file in the way")
+    target = out if out.startswith("/") else str(tmp_path / out)
+    url = "http://127.0.0.1:1/client/v4"  # nothing listens: a request would retry
+    given = [*command, "--out", target]
+    if command[0] != "demo":
+        given += ["--cloudflare-url", url]
+
+    result = cli(*given, "--quiet")
+
+    line = one_line_error(result)
+    assert result.returncode == 2
+    assert line.startswith(f"error: cannot write {target}: ") and refusal in line
+    assert "pass --out with a path in a folder you can write to" in line
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["snap.zip", "taken"]
+
+
 # 3 (b): damaged compressed data
 
 

@@ -19,7 +19,7 @@ from reporter.demo import build_organization
 from reporter.demo.org import Organization
 from reporter.emulator import Emulator
 from reporter.emulator.faults import EmulatorOptions, Fault
-from reporter.errors import CollectError, ConfigError
+from reporter.errors import CollectError, ConfigError, SnapshotError
 from reporter.pipeline import Tokens, collect_to_file
 from reporter.snapshot import layout, read_snapshot
 from reporter.snapshot.model import EndpointRecord, RequestRecord
@@ -320,3 +320,24 @@ def test_an_interrupt_keeps_the_finished_entries(
 
     assert not out.exists()
     assert (partial_dir(out) / "cloudflare__members.json").is_file()
+
+
+def test_a_save_that_fails_is_one_error_naming_resume(
+    org: Organization, tmp_path: Path
+) -> None:
+    """A save the disk refuses is a SnapshotError; entries saved stay for --resume."""
+    out = tmp_path / "snapshot.zip"
+    # A folder where the member lists go: the rename onto it fails, as a full
+    # disk would fail the write.
+    blocked = partial_dir(out) / "cloudflare__user_group_members.json"
+
+    def block(entry: str, pages: int, known: int) -> None:
+        blocked.mkdir(exist_ok=True)
+
+    with serve(org) as emulator, pytest.raises(SnapshotError) as raised:
+        collect_to_file(config(org, emulator), TOKENS, out, progress=block)
+
+    assert "cannot save the entries read" in str(raised.value)
+    assert "--resume" in str(raised.value)
+    assert (partial_dir(out) / "cloudflare__account.json").is_file()
+    assert not out.exists()

@@ -107,12 +107,12 @@ def test_same_analysis_same_html_and_workbook(tmp_path: Path) -> None:
     assert [p.read_bytes() for p in first] == [p.read_bytes() for p in second]
 
 
-def test_unwritable_folder_is_a_render_error(tmp_path: Path) -> None:
-    """An output folder that cannot be made is a RenderError naming it."""
+def test_unwritable_folder_is_refused_naming_it(tmp_path: Path) -> None:
+    """An output folder that cannot be made is a ConfigError (exit 2) naming it."""
     blocker = tmp_path / "taken"
     blocker.write_text("a file, not a folder")
 
-    with pytest.raises(RenderError, match="taken") as caught:
+    with pytest.raises(ConfigError, match="taken is a file") as caught:
         render_reports(build_analysis(), ["html"], blocker / "out")
 
     assert caught.value.hint is not None and "--out" in caught.value.hint

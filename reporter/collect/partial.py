@@ -18,7 +18,7 @@ from typing import Any
 
 import orjson
 
-from reporter.errors import ConfigError
+from reporter.errors import ConfigError, SnapshotError
 from reporter.snapshot.io import utf8_json, write_private_atomic
 from reporter.snapshot.model import EndpointRecord, RequestRecord
 
@@ -58,9 +58,12 @@ class PartialState:
         elif state.directory.exists():
             log.warning("discarding the partial collection in %s", state.directory)
             state.remove()
-        state.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        state.directory.chmod(0o700)
-        write_private_atomic(state.directory / STATE, _dump(state.key))
+        try:
+            state.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+            state.directory.chmod(0o700)
+        except OSError as exc:
+            raise state._unwritable(exc) from exc
+        state._write(STATE, _dump(state.key))
         return state
 
     def _check_key(self) -> None:
@@ -95,7 +98,7 @@ class PartialState:
             saved = None
         if isinstance(saved, str) and saved:
             return saved
-        write_private_atomic(path, _dump(now))
+        self._write(STARTED, _dump(now))
         return now
 
     def load(self, entry: str) -> SavedEntry | None:
@@ -128,11 +131,25 @@ class PartialState:
             "record": asdict(record),
             "requests": [asdict(r) for r in requests],
         }
-        write_private_atomic(self._path(entry), _dump_fast(raw))
+        self._write(self._path(entry).name, _dump_fast(raw))
 
     def remove(self) -> None:
         """Delete the directory: the snapshot is written, nothing is left to resume."""
         shutil.rmtree(self.directory, ignore_errors=True)
+
+    def _write(self, name: str, data: bytes) -> None:
+        """Write ``name`` in the directory; a failed write is one error naming it."""
+        try:
+            write_private_atomic(self.directory / name, data)
+        except OSError as exc:
+            raise self._unwritable(exc) from exc
+
+    def _unwritable(self, exc: OSError) -> SnapshotError:
+        return SnapshotError(
+            f"cannot save the entries read in {self.directory}: {exc.strerror or exc}",
+            path=str(self.directory),
+            hint="free some space beside --out, or choose another --out",
+        )
 
     def _path(self, entry: str) -> Path:
         # Entry names are layout paths such as "cloudflare/members.json".

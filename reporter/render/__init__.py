@@ -21,6 +21,7 @@ from reporter.render.context import Report, build_report
 from reporter.render.html import render_html
 from reporter.render.pdf import render_pdf
 from reporter.render.xlsx import render_xlsx
+from reporter.snapshot.io import check_writable
 from reporter.suppress import SuppressionOutcome
 
 __all__ = [
@@ -119,6 +120,7 @@ def _check_formats(
 
 
 def _make_folder(out_dir: Path) -> None:
+    check_writable(out_dir)  # the check 'collect' makes of its --out too
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

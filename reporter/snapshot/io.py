@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from reporter.errors import SnapshotError, may_be_secret, unshown
+from reporter.errors import ConfigError, SnapshotError, may_be_secret, unshown
 from reporter.snapshot.gc_pause import gc_paused
 from reporter.snapshot.layout import CF_ACCOUNT, FORMAT_VERSION, MANIFEST
 from reporter.snapshot.model import Manifest, Snapshot
@@ -135,6 +135,33 @@ def write_private_atomic(path: Path, data: bytes) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def check_writable(out: Path, *, folder: Path | None = None) -> None:
+    """Refuse an ``out`` that cannot be written, before any request or file is made.
+
+    ``folder`` is where the files go: ``out`` itself by default, the parent
+    for a single file. It need not exist yet; its nearest existing ancestor
+    must be a folder in which a file can be made (one is, and removed at once).
+    """
+    where = out if folder is None else folder
+    try:
+        while not where.exists() and where != where.parent:
+            where = where.parent
+        if not where.is_dir():
+            raise ConfigError(
+                f"cannot write {out}: {where} is a file, not a folder",
+                hint="pass --out with a path in a folder you can write to",
+            )
+        handle, probe = tempfile.mkstemp(prefix=".cf-scim-audit.", dir=where)
+        os.close(handle)
+        os.unlink(probe)
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot write {out}: no file can be made in {where} "
+            f"({exc.strerror or exc})",
+            hint="pass --out with a path in a folder you can write to",
+        ) from exc
 
 
 # Far above any real account (100,000 members make about 150 MB of entries),
