@@ -57,6 +57,7 @@ from reporter.collect.idp_file import FileOptions, IdpFile, read_idp_file
 from reporter.collect.interface import AuditWindow, audit_instant, check_account_id
 from reporter.collect.limiter import RateLimit
 from reporter.collect.okta_auth import ServiceApp, okta_credential
+from reporter.collect.partial import partial_dir
 from reporter.console import INTERRUPTED_EXIT
 from reporter.demo.generator import MIN_SIZE
 from reporter.errors import ConfigError, ReporterError, without_secrets
@@ -132,11 +133,12 @@ def _configure_logging(verbose: bool) -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
-def _run(action: Callable[[], T], *, interrupted: str = "") -> T:
+def _run(action: Callable[[], T], *, interrupted: Callable[[], str] = str) -> T:
     """Run ``action``; turn a ReporterError into one stderr line and its exit code.
 
-    Ctrl-C ends it with one line saying so (and ``interrupted``, what was kept)
-    and exit 130, not a traceback or silence.
+    Ctrl-C ends it with one line saying so (and ``interrupted()``, what was
+    kept, asked once the run has stopped) and exit 130, not a traceback or
+    silence.
     """
     try:
         return action()
@@ -145,7 +147,8 @@ def _run(action: Callable[[], T], *, interrupted: str = "") -> T:
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
         line = "interrupted: stopped at Ctrl-C before the end; no output was finished"
-        _warn(line + (f"; {interrupted}" if interrupted else ""))
+        kept = interrupted()
+        _warn(line + (f"; {kept}" if kept else ""))
         raise typer.Exit(INTERRUPTED_EXIT) from None
 
 
@@ -448,6 +451,7 @@ def collect(
             refuse_existing(target, force=overwrite)
         written = []
         for account_id, target in targets.items():
+            collecting.append(target)
             with _progress(not quiet) as progress:
                 snapshot = collect_to_file(
                     replace(common, account_id=account_id),
@@ -462,10 +466,16 @@ def collect(
                 _fail_if_not_assessed(written[-1])
         return written
 
-    kept = (
-        "the entries already read are kept in a .<name>.partial folder beside "
-        "the output; run the same command with --resume to continue"
-    )
+    collecting: list[Path] = []  # the snapshot being collected is the last
+
+    def kept() -> str:
+        """What Ctrl-C leaves to resume: the entries read, when there are any."""
+        if not (collecting and partial_dir(collecting[-1]).is_dir()):
+            return ""
+        return (
+            "the entries already read are kept in a .<name>.partial folder beside "
+            "the output; run the same command with --resume to continue"
+        )
 
     _print_paths(_run(action, interrupted=kept))
 

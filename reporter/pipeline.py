@@ -62,7 +62,8 @@ def collect_to_file(
 
     Finished entries are kept beside ``out`` until the snapshot is written, so
     an interrupted run leaves no snapshot and ``resume`` skips what was done;
-    without ``keep_partial`` (a caller with no resume) nothing is kept.
+    a run that fails having saved no entry keeps nothing, and without
+    ``keep_partial`` (a caller with no resume) nothing is kept at all.
     ``sleep`` waits between retries (tests inject one that does not wait).
     Without ``overwrite`` an existing ``out`` is refused before any request,
     as is an ``out`` that cannot be written.
@@ -78,10 +79,12 @@ def collect_to_file(
     try:
         snapshot = _collect(config, tokens, clock, progress, state, sleep)
         written = write_snapshot(snapshot, out)
-    except SnapshotError as exc:  # a write failed: a full disk, say
-        if state is None:
+    except BaseException as exc:
+        if state is None or state.discard_if_unread():
             raise
-        raise _resumable(exc, state) from exc
+        if isinstance(exc, SnapshotError):  # a write failed: a full disk, say
+            raise _resumable(exc, state) from exc
+        raise
     if state is not None:
         state.remove()
     return written

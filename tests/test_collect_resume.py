@@ -322,6 +322,35 @@ def test_an_interrupt_keeps_the_finished_entries(
     assert (partial_dir(out) / "cloudflare__members.json").is_file()
 
 
+def test_a_resumed_run_that_reads_nothing_keeps_the_earlier_entries(
+    org: Organization, tmp_path: Path
+) -> None:
+    """A --resume run that fails before reading an entry never removes the .partial."""
+    out = tmp_path / "snapshot.zip"
+    refused = Tokens(cloudflare="a-token-cloudflare-refuses")
+    with serve(org, SCIM_DOWN) as emulator:
+        fail_once(org, emulator, out)
+        earlier = sorted(p.name for p in partial_dir(out).iterdir())
+        with pytest.raises(CollectError):
+            collect_to_file(
+                config(org, emulator), refused, out, resume=True, sleep=no_wait
+            )
+
+    assert sorted(p.name for p in partial_dir(out).iterdir()) == earlier
+
+
+def test_a_run_that_fails_unread_removes_the_folders_it_made(
+    org: Organization, tmp_path: Path
+) -> None:
+    """A token refused at the first request: no .partial, no empty parent left."""
+    out = tmp_path / "new" / "snapshot.zip"
+    refused = Tokens(cloudflare="a-token-cloudflare-refuses")
+    with serve(org) as emulator, pytest.raises(CollectError):
+        collect_to_file(config(org, emulator), refused, out, sleep=no_wait)
+
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_save_that_fails_is_one_error_naming_resume(
     org: Organization, tmp_path: Path
 ) -> None:

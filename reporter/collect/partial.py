@@ -3,11 +3,14 @@
 Each finished entry is written, owner-only, into a directory beside the
 snapshot that will be written (``.<name>.partial/``): its raw objects, its
 endpoint record and the requests that read it. No snapshot file exists until
-the whole collection succeeds; then the directory is removed.
+the whole collection succeeds; then the directory is removed. A run that
+stops before it saved any entry removes the directory it made, which holds
+nothing to resume.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import shutil
@@ -48,22 +51,28 @@ class PartialState:
     def __init__(self, directory: Path, key: Mapping[str, str]) -> None:
         self.directory = directory
         self.key = dict(key)
+        # The folders this run made, the directory first, then its parents.
+        self._made: tuple[Path, ...] = ()
 
     @classmethod
     def beside(cls, out: Path, key: Mapping[str, str], *, resume: bool) -> PartialState:
         """The state for the snapshot ``out``: reopened with ``resume``, else new."""
-        state = cls(out.parent / f".{out.name}.partial", key)
+        state = cls(partial_dir(out), key)
         if resume:
             state._check_key()
         elif state.directory.exists():
             log.warning("discarding the partial collection in %s", state.directory)
             state.remove()
+        state._made = _missing(state.directory)
         try:
             state.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
             state.directory.chmod(0o700)
-        except OSError as exc:
-            raise state._unwritable(exc) from exc
-        state._write(STATE, _dump(state.key))
+            state._write(STATE, _dump(state.key))
+        except BaseException as exc:
+            state.discard_if_unread()
+            if isinstance(exc, OSError):
+                raise state._unwritable(exc) from exc
+            raise
         return state
 
     def _check_key(self) -> None:
@@ -137,6 +146,29 @@ class PartialState:
         """Delete the directory: the snapshot is written, nothing is left to resume."""
         shutil.rmtree(self.directory, ignore_errors=True)
 
+    def saved_entries(self) -> list[str]:
+        """The file names of the entries saved in the directory, by any run."""
+        try:
+            names = [path.name for path in self.directory.iterdir()]
+        except OSError:
+            return []
+        # Hidden names are write_private_atomic's temporary files.
+        return [n for n in names if n not in (STATE, STARTED) and n[:1] != "."]
+
+    def discard_if_unread(self) -> bool:
+        """Remove the directory (and parents) this run made when it holds no entry.
+
+        A directory an earlier run left, which this one resumed, always stays.
+        Returns whether it was removed.
+        """
+        if self.directory not in self._made or self.saved_entries():
+            return False
+        self.remove()
+        for parent in self._made[1:]:
+            with contextlib.suppress(OSError):
+                parent.rmdir()  # only when empty: nothing of anyone else's
+        return True
+
     def _write(self, name: str, data: bytes) -> None:
         """Write ``name`` in the directory; a failed write is one error naming it."""
         try:
@@ -154,6 +186,20 @@ class PartialState:
     def _path(self, entry: str) -> Path:
         # Entry names are layout paths such as "cloudflare/members.json".
         return self.directory / entry.replace("/", "__")
+
+
+def partial_dir(out: Path) -> Path:
+    """Where the finished entries of a collection into ``out`` are kept."""
+    return out.parent / f".{out.name}.partial"
+
+
+def _missing(folder: Path) -> tuple[Path, ...]:
+    """``folder`` and each of its parents that do not exist yet, deepest first."""
+    missing = []
+    while not folder.exists() and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    return tuple(missing)
 
 
 def _dump(value: Any) -> bytes:
