@@ -22,6 +22,15 @@ CREDENTIALS = frozenset(
     }
 )
 
+# ``python -c`` code that runs the tool as ``python -m reporter`` with Ctrl-C's
+# default handler, whatever SIGINT disposition a pytest worker passes down.
+RUN_WITH_CTRL_C = (
+    "import runpy, signal, sys; "
+    "signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "sys.argv = ['cf-scim-audit', *sys.argv[1:]]; "
+    "runpy.run_module('reporter', run_name='__main__')"
+)
+
 
 def run_cli(
     *args: str, env: Mapping[str, str] | None = None, timeout: float = 300

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from cli_runner import CREDENTIALS
+from cli_runner import CREDENTIALS, RUN_WITH_CTRL_C
 
 from reporter.collect.http import Aborted, ApiSession, cloudflare_client
 from reporter.collect.interface import CollectConfig, collect_snapshot
@@ -26,14 +26,6 @@ from reporter.emulator import Emulator
 TOKEN = "cf-interrupt-test-token-5c2a"
 # Far above what a stopped wait takes: the limiter would wait 303 s.
 BOUND = 60.0
-
-
-RUN_WITH_CTRL_C = (
-    "import runpy, signal, sys; "
-    "signal.signal(signal.SIGINT, signal.default_int_handler); "
-    "sys.argv = ['cf-scim-audit', *sys.argv[1:]]; "
-    "runpy.run_module('reporter', run_name='__main__')"
-)
 
 
 def _interrupt_when(started: threading.Event) -> threading.Thread:

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from cli_runner import CREDENTIALS, run_cli
+from cli_runner import CREDENTIALS, RUN_WITH_CTRL_C, run_cli
 
 from reporter.demo import build_organization
 from reporter.demo.org import Organization
@@ -20,14 +20,6 @@ from reporter.emulator.faults import EmulatorOptions, Fault
 
 TOKEN = "cf-leftovers-test-token-81c4"
 BOUND = 60.0
-# Ctrl-C's default handler, whatever SIGINT disposition a pytest worker passes
-# down, then the tool as `python -m reporter` (as tests/test_collect_interrupt.py).
-RUN_WITH_CTRL_C = (
-    "import runpy, signal, sys; "
-    "signal.signal(signal.SIGINT, signal.default_int_handler); "
-    "sys.argv = ['cf-scim-audit', *sys.argv[1:]]; "
-    "runpy.run_module('reporter', run_name='__main__')"
-)
 
 
 @pytest.fixture(scope="module")
