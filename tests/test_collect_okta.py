@@ -30,7 +30,7 @@ from reporter.collect.partial import PartialState
 from reporter.demo import build_organization
 from reporter.emulator import Emulator
 from reporter.emulator.okta import matches
-from reporter.errors import CollectError
+from reporter.errors import CollectError, SnapshotError
 from reporter.snapshot import Snapshot, layout
 
 FIXTURES = Path(__file__).parent / "fixtures" / "okta"
@@ -831,8 +831,13 @@ def test_a_save_that_fails_fails_the_collection(tmp_path: Path) -> None:
     # A directory where the users entry's file goes: its rename cannot succeed.
     (state.directory / layout.OKTA_USERS.replace("/", "__")).mkdir()
 
-    with pytest.raises(IsADirectoryError):
+    with pytest.raises(SnapshotError) as raised:
         collect_whole(FakeOkta(healthy_routes()), state)
+
+    assert str(raised.value) == (
+        f"cannot save the entries read in {state.directory}: Is a directory "
+        "(free some space beside --out, or choose another --out)"
+    )
 
 
 def test_a_resumed_collection_reads_only_the_okta_entries_left_unfinished(
