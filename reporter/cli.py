@@ -199,7 +199,7 @@ def _secret(name: str, needed_for: str) -> str:
 
 def _print_paths(paths: list[Path]) -> None:
     for path in paths:
-        typer.echo(str(path))
+        typer.echo(for_terminal(str(path)))
 
 
 # Where to collect from: shared by 'collect' and 'check'.
@@ -610,8 +610,10 @@ def verify(
         _refuse_extra(ctx)
         return summary_lines(read_snapshot(snapshot))
 
+    # The manifest is not signed: its settings, hosts and failure reasons may
+    # hold anything, printed escaped as stderr's lines are.
     for line in _run(action):
-        typer.echo(line)
+        typer.echo(for_terminal(line))
 
 
 @app.command()

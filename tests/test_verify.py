@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import zipfile
@@ -71,3 +72,28 @@ def test_a_file_that_is_no_snapshot_fails_naming_it(
 
     assert result.returncode == 1
     assert str(bad) in result.stderr
+
+
+def test_control_characters_in_the_manifest_are_printed_escaped(
+    tmp_path: Path,
+) -> None:
+    """An edited manifest's ESC sequences reach stdout escaped, never raw."""
+    hostile = tmp_path / "hostile.zip"
+    label = "Cloudflare\x1b]0;PWNED\x07\x1b[2J app"
+    with zipfile.ZipFile(SAMPLE) as source, zipfile.ZipFile(hostile, "w") as copy:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == layout.MANIFEST:
+                manifest = json.loads(data)
+                manifest["settings"]["okta_v2_app_label"] = label
+                data = json.dumps(manifest).encode()
+            copy.writestr(info, data)
+
+    result = verify(hostile)
+
+    assert result.returncode == 0, result.stderr
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    assert (
+        "setting okta_v2_app_label: Cloudflare\\x1b]0;PWNED\\x07\\x1b[2J app"
+        in result.stdout.splitlines()
+    )
