@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import io
 import json
+import re
 import stat
 from collections.abc import Mapping
 from dataclasses import replace
@@ -81,6 +82,23 @@ def test_case_variants_share_one_pseudonym() -> None:
     redacted = redact(replace(analysis, findings=(odd,))).analysis
 
     assert redacted.findings[0].detail == f"Okta has '{DAVID_EMAIL}'."
+
+
+def test_addresses_with_any_local_part_character_are_replaced_whole() -> None:
+    """RFC 5322 lets & # = ! | stand before the @: nothing of the address is left."""
+    analysis = build_analysis()
+    addresses = ("ann&bob@north.example", "kim#lee@north.example", "x=y!z|w@n.io")
+    detail = f"Okta has '{addresses[0]}', {addresses[1]} and ({addresses[2]})."
+    odd = replace(analysis.findings[0], detail=detail)
+
+    redacted = redact(replace(analysis, findings=(odd,))).analysis.findings[0].detail
+
+    pseudonym = r"person-\d{4}@redacted\.invalid"
+    assert re.fullmatch(
+        f"Okta has '{pseudonym}', {pseudonym} and \\({pseudonym}\\).", redacted
+    ), redacted
+    for word in ("ann", "bob", "kim", "lee", "north", "x=y"):
+        assert word not in redacted
 
 
 def test_url_encoded_email_in_a_request_path() -> None:

@@ -38,8 +38,15 @@ ACCOUNT_PSEUDONYM = "Redacted account"
 # org such as northwind.okta.com) may name the company.
 PUBLIC_HOSTS = frozenset({"api.cloudflare.com"})
 # An address in plain text or URL-encoded in a request path (%40 for @).
-# The local part starts with a letter or digit, so quotes around it stay.
-EMAIL = re.compile(r"(?<![\w.+-])\w[\w.+'-]*(?:@|%40)[\w-]+(?:\.[\w-]+)+")
+# Its local part is matched whole, with the characters RFC 5322 allows there
+# ("ann&bob@" left "ann&" before); a quote never starts it, so quotes around
+# it stay. "/" and "?" are left out: they end a path or a query's key, and
+# the address after them must still be found.
+_LOCAL_START = r"-\w!#$%&*+=^`{|}~"
+EMAIL = re.compile(
+    f"(?<![{_LOCAL_START}.])[{_LOCAL_START}][{_LOCAL_START}.']*"
+    r"(?:@|%40)[\w-]+(?:\.[\w-]+)+"
+)
 # A name or login this short is also a common word or syllable ("Li", "Al"):
 # its own field is still replaced, but free text is not searched for it.
 MIN_LITERAL = 3
