@@ -97,3 +97,32 @@ def test_control_characters_in_the_manifest_are_printed_escaped(
         "setting okta_v2_app_label: Cloudflare\\x1b]0;PWNED\\x07\\x1b[2J app"
         in result.stdout.splitlines()
     )
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity", "1e999"])
+def test_a_manifest_with_a_number_json_has_not_is_refused(
+    tmp_path: Path, constant: str
+) -> None:
+    """NaN in the unsigned manifest is refused, not carried into the reports."""
+    edited = tmp_path / "edited.zip"
+    with zipfile.ZipFile(SAMPLE) as source, zipfile.ZipFile(edited, "w") as copy:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == layout.MANIFEST:
+                manifest = json.loads(data)
+                manifest["requests"][0]["elapsed_ms"] = "@@"
+                data = json.dumps(manifest).encode().replace(b'"@@"', constant.encode())
+            copy.writestr(info, data)
+
+    result = verify(edited)
+
+    assert result.returncode == 1
+    assert result.stdout == ""
+    why = (
+        f"{constant} is not a JSON number; RFC 8259 has no NaN or Infinity"
+        if constant != "1e999"
+        else "1e999 is too large for a JSON number"
+    )
+    assert f"{edited}: {layout.MANIFEST} is malformed: not valid JSON ({why})" in (
+        result.stderr
+    ), result.stderr

@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import io
 import json
+import math
 import os
 import re
 import tempfile
@@ -302,6 +303,27 @@ def _read_member(archive: zipfile.ZipFile, name: str, path: Path) -> bytes:
         ) from exc
 
 
+def _standard_json(blob: bytes) -> Any:
+    """``blob`` parsed as RFC 8259 JSON: NaN, Infinity and 1e999 are refused.
+
+    Python's parser takes them; the collector refuses them in API bodies, so a
+    snapshot holding one was edited. A NaN in the manifest emptied every table
+    of the HTML report, whose embedded data then was no JSON.
+    """
+    return json.loads(blob, parse_constant=_no_constant, parse_float=_finite_float)
+
+
+def _no_constant(text: str) -> Any:
+    raise ValueError(f"{text} is not a JSON number; RFC 8259 has no NaN or Infinity")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text[:40]} is too large for a JSON number")
+    return value
+
+
 def _parse_manifest(blob: bytes | None, path: Path) -> Manifest:
     if blob is None:
         raise SnapshotError(
@@ -309,7 +331,7 @@ def _parse_manifest(blob: bytes | None, path: Path) -> Manifest:
             path=str(path),
         )
     try:
-        raw = json.loads(blob)
+        raw = _standard_json(blob)
     except ValueError as exc:
         raise _malformed(path, f"not valid JSON ({exc})") from exc
     except RecursionError:
@@ -414,7 +436,7 @@ def _verified_entries(
                 hint="the file was altered after collection; collect it again",
             )
         try:
-            entries[name] = json.loads(blob)
+            entries[name] = _standard_json(blob)
         except (ValueError, RecursionError) as exc:
             why = "nested too deeply" if isinstance(exc, RecursionError) else exc
             raise SnapshotError(
