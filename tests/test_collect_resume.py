@@ -297,6 +297,42 @@ def test_resume_refuses_the_state_of_another_account(
             collect_to_file(other, TOKENS, out, resume=True)
 
 
+def test_resume_names_the_settings_that_differ_not_their_values(
+    tmp_path: Path,
+) -> None:
+    """Which settings changed is said; what was typed there is not repeated."""
+    out = tmp_path / "s.zip"
+    first = {"account_id": "a" * 32, "okta_v2_app": "label-typed-first"}
+    state = PartialState.beside(out, first, resume=False)
+    again = {"account_id": "a" * 32, "okta_v2_app": "0oa-id-typed-again"}
+
+    with pytest.raises(ConfigError) as raised:
+        PartialState.beside(out, again, resume=True)
+
+    assert str(raised.value).startswith(
+        f"{state.directory} holds a partial collection of other settings "
+        f"(account {'a' * 32}; differing: okta_v2_app)"
+    )
+    assert "label-typed-first" not in str(raised.value)
+
+
+@pytest.mark.parametrize("saved", ["[1, 2]", '"text"', "null"])
+def test_resume_refuses_a_state_that_is_no_object(tmp_path: Path, saved: str) -> None:
+    """A damaged state.json of valid JSON is one ConfigError, not a traceback."""
+    out, key = tmp_path / "s.zip", {"account_id": "a" * 32}
+    state = PartialState.beside(out, key, resume=False)
+    (state.directory / "state.json").write_text(saved, encoding="utf-8")
+    kind = type(json.loads(saved)).__name__
+
+    with pytest.raises(ConfigError) as raised:
+        PartialState.beside(out, key, resume=True)
+
+    assert str(raised.value).startswith(
+        f"{state.directory / 'state.json'} is not the state of a partial "
+        f"collection (a JSON {kind}, not an object)"
+    )
+
+
 def test_an_interrupt_keeps_the_finished_entries(
     org: Organization, tmp_path: Path
 ) -> None:

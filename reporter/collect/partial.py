@@ -84,10 +84,20 @@ class PartialState:
             saved = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise self._unusable(f"{path} is unreadable ({exc})") from exc
+        if not isinstance(saved, dict):
+            raise self._unusable(
+                f"{path} is not the state of a partial collection "
+                f"(a JSON {type(saved).__name__}, not an object)"
+            )
         if saved != self.key:
+            # The settings' names only: a value may be anything typed.
+            differ = sorted(
+                k for k in {*saved, *self.key} if saved.get(k) != self.key.get(k)
+            )
             raise self._unusable(
                 f"{self.directory} holds a partial collection of other settings "
-                f"(account {saved.get('account_id', '?')})"
+                f"(account {saved.get('account_id', '?')}; differing: "
+                f"{', '.join(map(str, differ))})"
             )
 
     def _unusable(self, message: str) -> ConfigError:
