@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 import time
+import zipfile
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -25,6 +28,7 @@ from reporter.render import render_reports
 from reporter.render.audit_log import audit_log_view
 from reporter.snapshot import Snapshot, read_snapshot, write_snapshot
 from reporter.snapshot.io import check_writable, is_snapshot_file
+from reporter.snapshot.layout import MANIFEST
 
 ALL_FORMATS = ("html", "pdf", "xlsx")
 DEMO_IDPS = ("okta", "entra")
@@ -164,6 +168,52 @@ def refuse_existing(out: Path, *, force: bool = False) -> None:
         )
 
 
+# The files of any report set (audit.py's names; it imports this module).
+_SET_FILES = (
+    "snapshot.zip",
+    *(
+        f"{base}.{ext}"
+        for base in ("readiness", "diff")
+        for ext in ("html", "pdf", "xlsx")
+    ),
+    "findings.json",
+    "diff.json",
+    "redaction-key.json",
+)
+_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def refuse_real_set(out_dir: Path) -> None:
+    """``demo`` replaces its own earlier output only, never a real report set.
+
+    A demo snapshot was collected from the emulator on loopback; a folder
+    holding any other snapshot, or reports with no snapshot, is someone's
+    evidence, which demo's reports must not replace or sit beside.
+    """
+    found = [name for name in _SET_FILES if (out_dir / name).exists()]
+    if not found or _from_loopback(out_dir / "snapshot.zip"):
+        return
+    raise ConfigError(
+        f"{out_dir} holds reports that demo did not write ({', '.join(found)}); "
+        "demo replaces only its own earlier output",
+        hint="pass demo another --out, e.g. demo-output",
+    )
+
+
+def _from_loopback(snapshot: Path) -> bool:
+    """Whether ``snapshot`` was collected from an emulator on this machine."""
+    if not is_snapshot_file(snapshot):
+        return False
+    try:
+        with zipfile.ZipFile(snapshot) as archive:
+            sources = json.loads(archive.read(MANIFEST)).get("sources") or {}
+        return bool(sources) and all(
+            urlsplit(url).hostname in _LOOPBACK for url in sources.values()
+        )
+    except (OSError, ValueError, TypeError, AttributeError, zipfile.BadZipFile):
+        return False
+
+
 def refuse_existing_report(path: Path, *, force: bool = False) -> None:
     """A report file already in the output folder is refused unless ``force``.
 
@@ -251,6 +301,7 @@ def run_demo(
             hint=f"pass --idp {' or '.join(DEMO_IDPS)}",
         )
     check_writable(out_dir)  # before the organization is built and served
+    refuse_real_set(out_dir)
     org = build_organization(seed=seed, size=size, stage=stage)
     entra = idp == "entra"
     if entra:
