@@ -197,9 +197,22 @@ def _secret(name: str, needed_for: str) -> str:
     return value
 
 
+def _say(line: str) -> None:
+    """``line`` on stdout; a stdout that cannot take it (a full disk, a closed
+    pipe) is one error line and exit 1, not a traceback."""
+    try:
+        typer.echo(line)
+    except OSError as exc:
+        # Python flushes stdout again at exit: let that go nowhere.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        if not isinstance(exc, BrokenPipeError):  # `| head` stopped reading: quiet
+            _warn(f"error: cannot write to standard output ({exc.strerror or exc})")
+        raise typer.Exit(1) from None
+
+
 def _print_paths(paths: list[Path]) -> None:
     for path in paths:
-        typer.echo(for_terminal(str(path)))
+        _say(for_terminal(str(path)))
 
 
 # Where to collect from: shared by 'collect' and 'check'.
@@ -613,7 +626,7 @@ def verify(
     # The manifest is not signed: its settings, hosts and failure reasons may
     # hold anything, printed escaped as stderr's lines are.
     for line in _run(action):
-        typer.echo(for_terminal(line))
+        _say(for_terminal(line))
 
 
 @app.command()
@@ -855,7 +868,7 @@ def demo(
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"cf-scim-audit {__version__}")
+        _say(f"cf-scim-audit {__version__}")
         raise typer.Exit()
 
 

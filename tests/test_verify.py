@@ -126,3 +126,21 @@ def test_a_manifest_with_a_number_json_has_not_is_refused(
     assert f"{edited}: {layout.MANIFEST} is malformed: not valid JSON ({why})" in (
         result.stderr
     ), result.stderr
+
+
+def test_a_stdout_that_cannot_be_written_is_one_error_line() -> None:
+    """verify > /dev/full: one line naming the failure and exit 1, no traceback."""
+    with open("/dev/full", "w", encoding="utf-8") as full:
+        result = subprocess.run(
+            [sys.executable, "-m", "reporter", "verify", str(SAMPLE)],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    assert result.returncode == 1
+    assert result.stderr == (
+        "error: cannot write to standard output (No space left on device)\n"
+    )
