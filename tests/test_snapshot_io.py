@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from reporter.errors import SnapshotError
+from reporter.errors import ConfigError, SnapshotError
 from reporter.snapshot import (
     EndpointRecord,
     Manifest,
@@ -21,7 +21,7 @@ from reporter.snapshot import (
     write_snapshot,
 )
 from reporter.snapshot.gc_pause import gc_paused
-from reporter.snapshot.io import write_private_atomic
+from reporter.snapshot.io import check_writable, write_private_atomic
 from reporter.snapshot.layout import CF_ACCOUNT, CF_MEMBERS, FORMAT_VERSION, MANIFEST
 
 ACCOUNT = "92676c84a627399250800312ecb90514"
@@ -295,3 +295,19 @@ def test_unwritable_location_is_a_snapshot_error(tmp_path: Path) -> None:
 
     with pytest.raises(SnapshotError, match="cannot write snapshot"):
         write_snapshot(_snapshot(), blocker / "s.zip")
+
+
+def test_an_out_name_too_long_for_its_working_files_is_refused_first(
+    tmp_path: Path,
+) -> None:
+    """A legal name whose .<name>.partial would not fit fails before any request."""
+    out = tmp_path / f"{'a' * 246}.zip"
+
+    with pytest.raises(ConfigError) as raised:
+        check_writable(out, folder=out.parent)
+
+    assert str(raised.value) == (
+        f"cannot write {out}: no file can be made in {tmp_path} (File name too "
+        "long) (choose a shorter --out file name)"
+    )
+    check_writable(tmp_path / f"{'a' * 240}.zip", folder=tmp_path)  # fits

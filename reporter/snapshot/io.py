@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import io
 import json
@@ -154,14 +155,20 @@ def check_writable(out: Path, *, folder: Path | None = None) -> None:
                 f"cannot write {out}: {where} is a file, not a folder",
                 hint="pass --out with a path in a folder you can write to",
             )
-        handle, probe = tempfile.mkstemp(prefix=".cf-scim-audit.", dir=where)
+        # A file's own name: the longest made from it (".<name>.XXXXXXXX" while
+        # it is written, ".<name>.partial" beside it) must fit the filesystem.
+        stem = out.name if folder is not None and folder != out else "cf-scim-audit"
+        handle, probe = tempfile.mkstemp(prefix=f".{stem}.", dir=where)
         os.close(handle)
         os.unlink(probe)
     except OSError as exc:
+        too_long = exc.errno == errno.ENAMETOOLONG
         raise ConfigError(
             f"cannot write {out}: no file can be made in {where} "
             f"({exc.strerror or exc})",
-            hint="pass --out with a path in a folder you can write to",
+            hint="choose a shorter --out file name"
+            if too_long
+            else "pass --out with a path in a folder you can write to",
         ) from exc
 
 
