@@ -475,7 +475,19 @@ def report_diff(
 
     ``unassessed``: the after snapshot's steps that could not assess (strict).
     """
-    judged = diff.findings + diff.new_findings + diff.persisting_findings
+    judged = (
+        diff.findings
+        + diff.new_findings
+        + diff.persisting_findings
+        + diff.unassessed_before
+    )
+    if diff.access_not_assessed:
+        access = Unassessed(
+            "member access comparison",
+            "; ".join(diff.access_not_assessed),
+            key="member-access",
+        )
+        unassessed = (*unassessed, access)
     outcome = apply_suppressions(judged, judging.suppressions, judging.today)
     gated = frozenset(f.finding_id for f in diff.gating_findings)
     result = evaluate(

@@ -21,6 +21,10 @@ from reporter.snapshot.io import utf8_json
 from reporter.suppress import Suppression, SuppressionOutcome
 
 SCHEMA_VERSION = 2
+UNKNOWN_AFTER = "not assessed in after"
+UNKNOWN_BEFORE = "not assessed in before"
+# A finding's status by how it changed, when that decides it.
+_STATUS = {"resolved": "resolved", UNKNOWN_AFTER: "not assessed"}
 Document = dict[str, Any]
 
 
@@ -58,6 +62,7 @@ def diff_document(diff: DiffResult, judgement: Judgement) -> Document:
     change = {f.finding_id: "diff" for f in diff.findings}
     change.update({f.finding_id: "new" for f in diff.new_findings})
     change.update({f.finding_id: "persisting" for f in diff.persisting_findings})
+    change.update({f.finding_id: UNKNOWN_BEFORE for f in diff.unassessed_before})
     findings = [
         _finding(
             j.finding, j.suppression, change[j.finding.finding_id], diff.account_id
@@ -66,6 +71,9 @@ def diff_document(diff: DiffResult, judgement: Judgement) -> Document:
     ]
     findings += [
         _finding(f, None, "resolved", diff.account_id) for f in diff.resolved_findings
+    ]
+    findings += [
+        _finding(f, None, UNKNOWN_AFTER, diff.account_id) for f in diff.unassessed_after
     ]
     document = _document(
         "diff",
@@ -231,7 +239,7 @@ def _finding(
         "subject": finding.subject,
         "detail": finding.detail,
         "member_ids": list(finding.member_ids),
-        "status": "resolved" if change == "resolved" else status,
+        "status": _STATUS.get(change or "", status),
         "suppression": _suppression(suppression) if suppression else None,
         "change": change,
     }
@@ -282,6 +290,7 @@ def _diff_section(diff: DiffResult) -> Document:
         ],
         "added": [{"email": m.email, "member_id": m.member_id} for m in diff.added],
         "removed": [{"email": m.email, "member_id": m.member_id} for m in diff.removed],
+        "access_not_assessed": list(diff.access_not_assessed),
         "admin_gains": [
             {
                 "email": g.email,

@@ -64,13 +64,16 @@ class Unassessed:
 
     subject: str  # "step 3 (Sync groups)", or "who is at risk"
     reason: str = ""  # the step's first evidence, when it has any
-    step: int | None = None  # None: the at-risk computation
+    step: int | None = None  # None: the at-risk computation (or a diff's access)
+    key: str = "at-risk"  # the subject's id when ``step`` is None
 
     @property
     def line(self) -> str:
         """What stderr says of it."""
         if self.step is None:
-            return f"{self.subject} could not be assessed"
+            return f"{self.subject} could not be assessed" + (
+                f": {self.reason}" if self.reason else ""
+            )
         return f"{self.subject} could not assess" + (
             f": {self.reason}" if self.reason else ""
         )
@@ -384,7 +387,7 @@ def _check_subject(check: NotAssessed) -> Subject:
 
 def _unassessed_subjects(part: AccountGate, *, steps: bool) -> list[Subject]:
     return [
-        Subject("at-risk" if u.step is None else f"step-{u.step}", u.subject, u.reason)
+        Subject(u.key if u.step is None else f"step-{u.step}", u.subject, u.reason)
         for u in part.unassessed
         if (u.step is not None) is steps
     ]

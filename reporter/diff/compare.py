@@ -10,13 +10,21 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from reporter.analyze.catalog import CatalogEntry, read_catalog
-from reporter.analyze.checks import finding_id, finding_order
+from reporter.analyze.checks import CHECKS, NEUTRAL_IDS, finding_id, finding_order
 from reporter.analyze.effective import effective_allows, scope_covers
 from reporter.analyze.identity import email_key
-from reporter.analyze.model import Analysis, Finding, Grant, MemberAccess, Scope, Source
+from reporter.analyze.model import (
+    Analysis,
+    Finding,
+    Grant,
+    MemberAccess,
+    NotAssessed,
+    Scope,
+    Source,
+)
 from reporter.analyze.risk import is_admin_grant
 from reporter.diff.model import (
     AdminGain,
@@ -28,8 +36,20 @@ from reporter.diff.model import (
     SnapshotRef,
 )
 from reporter.errors import ConfigError
+from reporter.snapshot import layout
 
 log = logging.getLogger(__name__)
+
+# The entries grants come from: without one, access cannot be compared.
+ACCESS_INPUTS = (
+    layout.CF_MEMBERS,
+    layout.CF_SCIM_USERS,
+    layout.CF_SCIM_GROUPS,
+    layout.CF_USER_GROUPS,
+    layout.CF_USER_GROUP_MEMBERS,
+    layout.CF_ROLES,
+    layout.CF_PERMISSION_GROUPS,
+)
 
 _LOSSES = (ChangeKind.LOST, ChangeKind.NARROWED)
 _GAINS = (ChangeKind.GAINED, ChangeKind.WIDENED)
@@ -47,15 +67,34 @@ class _Held:
 
 
 def diff_analyses(before: Analysis, after: Analysis) -> DiffResult:
-    """Compare two analyses of the same account; refuse two different accounts."""
+    """Compare two analyses of the same account; refuse two different accounts.
+
+    What either snapshot could not collect is never resolved, new, migrated,
+    lost, gained or removed: it is listed as could not assess.
+    """
     _same_account(before, after)
+    access_gaps = access_not_assessed(before, after)
     old, new = _by_email(before.members), _by_email(after.members)
     both = sorted(old.keys() & new.keys())
-    members = tuple(_member_diff(old[k], new[k]) for k in both)
+    members_known = not (
+        _failed(before, layout.CF_MEMBERS) or _failed(after, layout.CF_MEMBERS)
+    )
+    if access_gaps:
+        members = tuple(_unassessed_member(old[k], new[k]) for k in both)
+    else:
+        members = tuple(_member_diff(old[k], new[k]) for k in both)
     added = tuple(new[k] for k in sorted(new.keys() - old.keys()))
-    gains = _admin_gains(members, added)
+    removed = tuple(old[k] for k in sorted(old.keys() - new.keys()))
+    if not members_known:
+        added, removed = (), ()
+    gains = () if access_gaps else _admin_gains(members, added)
     old_ids = {f.finding_id for f in before.findings}
     new_ids = {f.finding_id for f in after.findings}
+    blind_after = _unassessed_checks(after)
+    blind_before = _unassessed_checks(before)
+    gone = [f for f in before.findings if f.finding_id not in new_ids]
+    fresh = [f for f in after.findings if f.finding_id not in old_ids]
+    unknown_before = tuple(f for f in fresh if _check_of(f) & blind_before)
     return DiffResult(
         account_id=after.account_id,
         account_name=after.account_name or before.account_name,
@@ -63,15 +102,87 @@ def diff_analyses(before: Analysis, after: Analysis) -> DiffResult:
         after=_ref(after),
         members=members,
         added=added,
-        removed=tuple(old[k] for k in sorted(old.keys() - new.keys())),
-        new_findings=tuple(f for f in after.findings if f.finding_id not in old_ids),
-        resolved_findings=tuple(
-            f for f in before.findings if f.finding_id not in new_ids
-        ),
+        removed=removed,
+        new_findings=tuple(f for f in fresh if not _check_of(f) & blind_before),
+        resolved_findings=tuple(f for f in gone if not _check_of(f) & blind_after),
         persisting_findings=tuple(f for f in after.findings if f.finding_id in old_ids),
         admin_gains=gains,
         findings=_own_findings(after.account_id, members, gains),
-        not_assessed=after.not_assessed,
+        not_assessed=_not_assessed(before, after, unknown_before),
+        unassessed_after=tuple(f for f in gone if _check_of(f) & blind_after),
+        unassessed_before=unknown_before,
+        access_not_assessed=access_gaps,
+    )
+
+
+def _leads() -> dict[str, frozenset[str]]:
+    """Every check id, to the ids its check's "not assessed" entry may carry."""
+    table: dict[str, frozenset[str]] = {}
+    for spec in CHECKS:
+        lead = spec.ids[0]
+        names = frozenset({lead, NEUTRAL_IDS.get(lead, lead)})
+        for cid in spec.ids:
+            table[cid] = table.get(cid, frozenset()) | names
+    return table
+
+
+def _check_of(finding: Finding) -> frozenset[str]:
+    """The ids under which ``finding``'s check reports it could not assess."""
+    return _leads().get(finding.check_id, frozenset({finding.check_id}))
+
+
+def _unassessed_checks(analysis: Analysis) -> frozenset[str]:
+    return frozenset(n.check_id for n in analysis.not_assessed)
+
+
+def _not_assessed(
+    before: Analysis, after: Analysis, unknown_before: tuple[Finding, ...]
+) -> tuple[NotAssessed, ...]:
+    """AFTER's checks that could not assess, then BEFORE's that matter to AFTER."""
+    blind = {cid for f in unknown_before for cid in _check_of(f)}
+    seen = {n.check_id for n in after.not_assessed}
+    earlier = tuple(
+        replace(n, reason=f"in BEFORE: {n.reason}")
+        for n in before.not_assessed
+        if n.check_id in blind and n.check_id not in seen
+    )
+    return after.not_assessed + earlier
+
+
+def _failed(analysis: Analysis, entry: str) -> str | None:
+    """Why ``entry`` of ``analysis``'s snapshot was not collected, or None."""
+    records = analysis.evidence.endpoints if analysis.evidence else ()
+    for record in records:
+        if record.entry == entry:
+            if record.status == "ok":
+                return None
+            status = f" (HTTP {record.http_status})" if record.http_status else ""
+            return record.reason or f"collecting failed{status}"
+    return "not collected" if analysis.evidence else None
+
+
+def access_not_assessed(before: Analysis, after: Analysis) -> tuple[str, ...]:
+    """Why member access cannot be compared, naming each entry; () when it can."""
+    gaps: list[str] = []
+    for side, analysis in (("BEFORE", before), ("AFTER", after)):
+        found = [
+            f"{side}: {entry}: {why}"
+            for entry in ACCESS_INPUTS
+            if (why := _failed(analysis, entry)) is not None
+        ]
+        if not found and not analysis.at_risk_assessed:
+            found.append(f"{side}: who is at risk could not be assessed")
+        gaps += found
+    return tuple(gaps)
+
+
+def _unassessed_member(before: MemberAccess, after: MemberAccess) -> MemberDiff:
+    return MemberDiff(
+        email=after.email,
+        name=after.name or before.name,
+        member_id=after.member_id,
+        verdict=MemberVerdict.NOT_ASSESSED,
+        changes=(),
     )
 
 

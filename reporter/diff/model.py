@@ -15,6 +15,7 @@ class MemberVerdict(StrEnum):
     MIGRATED = "migrated with equivalent access"
     LOST = "lost access"
     GAINED = "gained access"
+    NOT_ASSESSED = "could not assess"
 
 
 class ChangeKind(StrEnum):
@@ -102,7 +103,16 @@ class DiffResult:
     admin_gains: tuple[AdminGain, ...]
     # The diff's own findings: members who lost access, admin gains.
     findings: tuple[Finding, ...]
-    not_assessed: tuple[NotAssessed, ...]  # of the after snapshot
+    # Checks that could not assess: the after snapshot's, then the before
+    # snapshot's whose check found something in the after snapshot.
+    not_assessed: tuple[NotAssessed, ...]
+    # Findings of BEFORE whose check could not assess in AFTER: not resolved.
+    unassessed_after: tuple[Finding, ...] = ()
+    # Findings of AFTER whose check could not assess in BEFORE: not new.
+    unassessed_before: tuple[Finding, ...] = ()
+    # Why member access could not be compared ("AFTER: <entry>: <reason>");
+    # empty when it could. Non-empty: no member is migrated, lost, gained.
+    access_not_assessed: tuple[str, ...] = ()
 
     def with_verdict(self, verdict: MemberVerdict) -> tuple[MemberDiff, ...]:
         """The members in both snapshots whose verdict is ``verdict``."""

@@ -31,13 +31,18 @@ from reporter.suppress import Suppression, SuppressionOutcome
 TEMPLATE = "diff.html.j2"
 STYLE = "diff.css"
 BASENAME = "diff"
+# How a finding changed when one snapshot could not assess its check.
+UNKNOWN_AFTER = "not assessed in after"
+UNKNOWN_BEFORE = "not assessed in before"
 
 
 @dataclass(frozen=True)
 class DiffFindingRow:
     """One finding of the diff, with how it changed and who accepted it."""
 
-    change: str  # "diff", "new", "persisting" or "resolved"
+    # "diff", "new", "persisting", "resolved", "not assessed in after" or
+    # "not assessed in before"
+    change: str
     finding_id: str
     severity: str
     check_id: str
@@ -79,11 +84,13 @@ def build_diff_view(
     change = {f.finding_id: "diff" for f in diff.findings}
     change.update({f.finding_id: "new" for f in diff.new_findings})
     change.update({f.finding_id: "persisting" for f in diff.persisting_findings})
+    change.update({f.finding_id: UNKNOWN_BEFORE for f in diff.unassessed_before})
     rows = [
         _row(change[j.finding.finding_id], j.finding, j.suppression)
         for j in outcome.judged
     ]
     rows += [_row("resolved", f, None) for f in diff.resolved_findings]
+    rows += [_row(UNKNOWN_AFTER, f, None) for f in diff.unassessed_after]
     return DiffView(
         title=f"Migration diff: {diff.account_name or diff.account_id}",
         diff=diff,
@@ -244,7 +251,12 @@ def _summary(view: DiffView) -> Sheet:
         ("Members removed", len(diff.removed)),
     ]
     facts += [("Admin access gained", len(view.admin_gains))]
-    facts += [("Checks not assessed (after)", len(view.not_assessed))]
+    facts += [("Checks not assessed", len(view.not_assessed))]
+    facts += [
+        ("Findings not assessed in after", len(diff.unassessed_after)),
+        ("Findings not assessed in before", len(diff.unassessed_before)),
+        ("Member access not assessed", "; ".join(diff.access_not_assessed)),
+    ]
     return Sheet(
         "Summary",
         _columns(("Fact", 32), ("Value", 80)),
