@@ -6,9 +6,11 @@ import struct
 import subprocess
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cli_runner import run_cli
+from snapshot_edits import edit_manifest
 
 from reporter.snapshot import layout
 
@@ -565,19 +567,13 @@ def test_verify_prints_the_file_sha256_that_an_edited_manifest_changes(
 ) -> None:
     """A manifest edit passes the entry hashes, but the file's SHA-256 changes."""
     import hashlib
-    import json
 
     edited = tmp_path / "edited.zip"
-    with zipfile.ZipFile(SAMPLE) as source, zipfile.ZipFile(edited, "w") as copy:
-        for info in source.infolist():
-            data = source.read(info)
-            if info.filename == layout.MANIFEST:
-                manifest = json.loads(data)
-                manifest["sources"] = {
-                    k: "https://evil.example" for k in manifest["sources"]
-                }
-                data = json.dumps(manifest).encode()
-            copy.writestr(info, data)
+
+    def to_evil(manifest: dict[str, Any]) -> None:
+        manifest["sources"] = {k: "https://evil.example" for k in manifest["sources"]}
+
+    edit_manifest(SAMPLE, edited, to_evil)
 
     original, altered = cli("verify", str(SAMPLE)), cli("verify", str(edited))
 

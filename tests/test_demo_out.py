@@ -2,31 +2,19 @@
 
 from __future__ import annotations
 
-import json
-import zipfile
 from pathlib import Path
 
 import pytest
 from cli_runner import run_cli
-
-from reporter.snapshot import layout
+from snapshot_edits import edit_manifest
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_reports" / "snapshot.zip"
 
 
-def _real_snapshot(path: Path) -> None:
-    """The sample snapshot as if collected from Cloudflare and Okta themselves."""
-    with zipfile.ZipFile(SAMPLE) as source, zipfile.ZipFile(path, "w") as copy:
-        for info in source.infolist():
-            data = source.read(info)
-            if info.filename == layout.MANIFEST:
-                manifest = json.loads(data)
-                manifest["sources"] = {
-                    "cloudflare": "https://api.cloudflare.com/client/v4",
-                    "okta": "https://northwind.okta.com",
-                }
-                data = json.dumps(manifest).encode()
-            copy.writestr(info, data)
+REAL_SOURCES = {
+    "cloudflare": "https://api.cloudflare.com/client/v4",
+    "okta": "https://northwind.okta.com",
+}
 
 
 @pytest.mark.parametrize("left", ["real snapshot", "reports alone"])
@@ -37,7 +25,10 @@ def test_demo_refuses_a_folder_holding_a_real_report_set(
     out = tmp_path / "audit"
     out.mkdir()
     if left == "real snapshot":
-        _real_snapshot(out / "snapshot.zip")
+        # The sample as if collected from Cloudflare and Okta themselves.
+        edit_manifest(
+            SAMPLE, out / "snapshot.zip", lambda m: m.update(sources=REAL_SOURCES)
+        )
     (out / "findings.json").write_text('{"kind": "readiness"}', encoding="utf-8")
     before = {p.name: p.read_bytes() for p in out.iterdir()}
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
 import pytest
+from snapshot_edits import edit_manifest
 
 from reporter.snapshot import layout, read_snapshot
 
@@ -80,14 +80,9 @@ def test_control_characters_in_the_manifest_are_printed_escaped(
     """An edited manifest's ESC sequences reach stdout escaped, never raw."""
     hostile = tmp_path / "hostile.zip"
     label = "Cloudflare\x1b]0;PWNED\x07\x1b[2J app"
-    with zipfile.ZipFile(SAMPLE) as source, zipfile.ZipFile(hostile, "w") as copy:
-        for info in source.infolist():
-            data = source.read(info)
-            if info.filename == layout.MANIFEST:
-                manifest = json.loads(data)
-                manifest["settings"]["okta_v2_app_label"] = label
-                data = json.dumps(manifest).encode()
-            copy.writestr(info, data)
+    edit_manifest(
+        SAMPLE, hostile, lambda m: m["settings"].update(okta_v2_app_label=label)
+    )
 
     result = verify(hostile)
 
@@ -105,14 +100,12 @@ def test_a_manifest_with_a_number_json_has_not_is_refused(
 ) -> None:
     """NaN in the unsigned manifest is refused, not carried into the reports."""
     edited = tmp_path / "edited.zip"
-    with zipfile.ZipFile(SAMPLE) as source, zipfile.ZipFile(edited, "w") as copy:
-        for info in source.infolist():
-            data = source.read(info)
-            if info.filename == layout.MANIFEST:
-                manifest = json.loads(data)
-                manifest["requests"][0]["elapsed_ms"] = "@@"
-                data = json.dumps(manifest).encode().replace(b'"@@"', constant.encode())
-            copy.writestr(info, data)
+    edit_manifest(
+        SAMPLE,
+        edited,
+        lambda m: m["requests"][0].update(elapsed_ms="@@"),
+        raw=lambda data: data.replace(b'"@@"', constant.encode()),
+    )
 
     result = verify(edited)
 
