@@ -8,6 +8,7 @@ of access.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -115,6 +116,7 @@ def diff_analyses(before: Analysis, after: Analysis) -> DiffResult:
     )
 
 
+@functools.cache
 def _leads() -> dict[str, frozenset[str]]:
     """Every check id, to the ids its check's "not assessed" entry may carry."""
     table: dict[str, frozenset[str]] = {}
